@@ -1,0 +1,267 @@
+package aep
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"sync/atomic"
+	"time"
+)
+
+// kind decides what the client may do when an attempt fails.
+type kind int
+
+const (
+	// read has no side effect (GET, Data Prep validate and preview): retried freely.
+	read kind = iota
+	// repeatable has a side effect that is the same however often it happens (DELETE, flow
+	// ENABLE/DISABLE, inlet posts, which Adobe documents as retryable): retried freely.
+	repeatable
+	// mutate creates or changes something (POST that creates, PUT, PATCH): retried only when the
+	// platform cannot have acted on it (not sent, 429, a 401013 token refusal); any other failure
+	// after sending is ErrAmbiguous.
+	mutate
+)
+
+// request is one logical call; do may turn it into several attempts.
+type request struct {
+	method string
+	path   string // under PlatformURL, or an absolute URL (IMS, the inlet)
+	query  url.Values
+	body   any    // JSON-encoded; []byte is sent as is
+	ctype  string // Content-Type when body != nil; default application/json
+	accept string // default application/json
+	header http.Header
+	kind   kind
+	// noSandbox leaves out x-sandbox-name (the sandbox list call is not scoped to a sandbox).
+	noSandbox bool
+	// noAuth sends no Adobe headers at all: the IMS token call and the inlet.
+	noAuth bool
+	out    any // decoded from a 2xx body when non-nil
+}
+
+// response is a completed exchange with its body already read.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// maxBody bounds what the client reads from any answer: a resolved schema is a few MB at most.
+const maxBody = 64 << 20
+
+// do runs r with retries, token renewal and error decoding. A non-2xx answer is an *Error.
+func (c *Client) do(ctx context.Context, r request) (*response, error) {
+	payload, err := encodeBody(r.body)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: encoding the request: %w", r.method, r.path, err)
+	}
+	renewed := false
+	for n := 1; ; n++ {
+		token := ""
+		if !r.noAuth {
+			if token, err = c.token(ctx); err != nil {
+				return nil, err
+			}
+		}
+		resp, sent, err := c.send(ctx, r, payload, token)
+		var wait time.Duration
+		switch {
+		case err != nil:
+			if r.kind == mutate && sent { // even when the caller gave up: the platform may have acted
+				return nil, ambiguous(err)
+			}
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("%s %s: %w", r.method, c.display(r), ctx.Err())
+			}
+			if !retryableNetErr(err) || n >= c.cfg.Retry.Attempts {
+				return nil, err
+			}
+		case resp.status >= 200 && resp.status < 300:
+			if r.out == nil || (resp.status == http.StatusNoContent && len(bytes.TrimSpace(resp.body)) == 0) {
+				return resp, nil
+			}
+			derr := json.Unmarshal(resp.body, r.out)
+			if derr == nil {
+				return resp, nil
+			}
+			derr = fmt.Errorf("%s %s: the answer is not the JSON expected (%v)", r.method, c.display(r), derr)
+			if r.kind == mutate {
+				return nil, ambiguous(derr)
+			}
+			if n >= c.cfg.Retry.Attempts {
+				return nil, derr
+			}
+		default:
+			apiErr := c.decodeError(r, resp)
+			if resp.status == http.StatusUnauthorized && apiErr.Code == "401013" && !r.noAuth && !renewed {
+				// The gateway refused a token we thought valid (revoked, clock skew): renew once.
+				c.shared.tokens.invalidate(token)
+				renewed = true
+				n--
+				continue
+			}
+			if !retryableStatus(resp.status) {
+				return nil, apiErr
+			}
+			if r.kind == mutate && resp.status != http.StatusTooManyRequests {
+				return nil, ambiguous(apiErr)
+			}
+			if n >= c.cfg.Retry.Attempts {
+				return nil, apiErr
+			}
+			wait = retryAfter(resp.header, c.cfg.Now())
+		}
+		if err := c.cfg.Retry.Sleep(ctx, c.cfg.Retry.wait(n, wait)); err != nil {
+			return nil, fmt.Errorf("%s %s: %w", r.method, c.display(r), err)
+		}
+	}
+}
+
+// send makes one attempt. sent reports whether the request headers left this process, which is what
+// makes a failed create ambiguous rather than safely repeatable.
+func (c *Client) send(ctx context.Context, r request, payload []byte, token string) (*response, bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.Retry.Timeout)
+	defer cancel()
+	var wrote atomic.Bool // set on the transport's writer goroutine
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteHeaders: func() { wrote.Store(true) }})
+
+	var body io.Reader
+	if payload != nil {
+		body = bytes.NewReader(payload)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, c.url(r), body)
+	if err != nil {
+		return nil, false, fmt.Errorf("%s %s: %w", r.method, c.display(r), err)
+	}
+	c.setHeaders(req, r, payload != nil, token)
+
+	start := time.Now()
+	c.shared.trace.request(req, payload)
+	hr, err := c.cfg.HTTP.Do(req)
+	if err != nil {
+		c.shared.trace.failure(req, time.Since(start), err)
+		return nil, wrote.Load(), transportErr(r.method, c.display(r), err)
+	}
+	defer hr.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(hr.Body, maxBody))
+	c.shared.trace.response(req, hr, data, time.Since(start), err)
+	if err != nil {
+		return nil, true, transportErr(r.method, c.display(r), err)
+	}
+	return &response{status: hr.StatusCode, header: hr.Header, body: data}, true, nil
+}
+
+func (c *Client) setHeaders(req *http.Request, r request, hasBody bool, token string) {
+	h := req.Header
+	for k, vs := range r.header {
+		h[k] = vs
+	}
+	if hasBody {
+		ct := r.ctype
+		if ct == "" {
+			ct = "application/json"
+		}
+		h.Set("Content-Type", ct)
+	}
+	accept := r.accept
+	if accept == "" {
+		accept = "application/json"
+	}
+	h.Set("Accept", accept)
+	if r.noAuth {
+		return
+	}
+	h.Set("Authorization", "Bearer "+token)
+	h.Set("x-api-key", c.cfg.ClientID)
+	h.Set("x-gw-ims-org-id", c.cfg.OrgID)
+	if !r.noSandbox {
+		// Set canonicalises the name; Platform reads headers case-insensitively, and the value is what matters.
+		h.Set("x-sandbox-name", c.sandbox)
+	}
+}
+
+func (c *Client) url(r request) string {
+	u := r.path
+	if !isAbsolute(u) {
+		u = c.cfg.PlatformURL + u
+	}
+	if len(r.query) > 0 {
+		sep := "?"
+		if bytes.IndexByte([]byte(u), '?') >= 0 {
+			sep = "&"
+		}
+		u += sep + r.query.Encode()
+	}
+	return u
+}
+
+// display is the URL as errors show it: without the query, which can be long and says little to a person.
+func (c *Client) display(r request) string {
+	u := r.path
+	if !isAbsolute(u) {
+		u = c.cfg.PlatformURL + u
+	}
+	return u
+}
+
+func isAbsolute(u string) bool {
+	p, err := url.Parse(u)
+	return err == nil && p.Scheme != "" && p.Host != ""
+}
+
+func encodeBody(body any) ([]byte, error) {
+	switch b := body.(type) {
+	case nil:
+		return nil, nil
+	case []byte:
+		return b, nil
+	default:
+		return json.Marshal(b)
+	}
+}
+
+// transportErr words a failure that produced no HTTP answer, keeping the cause for errors.As.
+func transportErr(method, u string, err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return &NetError{Method: method, URL: u, Err: err}
+}
+
+// NetError is a request that got no complete answer: DNS failure, refused or reset connection,
+// timeout, a body cut short.
+type NetError struct {
+	Method, URL string
+	Err         error
+}
+
+func (e *NetError) Error() string {
+	return fmt.Sprintf("%s %s: no answer: %v", e.Method, e.URL, e.Err)
+}
+
+func (e *NetError) Unwrap() error { return e.Err }
+
+// retryableNetErr is true for failures that a later attempt may not meet. A host that does not exist
+// will not exist a second later, nor will a certificate become valid, so those fail at once.
+func retryableNetErr(err error) bool {
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return !dns.IsNotFound
+	}
+	var cert *tls.CertificateVerificationError
+	if errors.As(err, &cert) {
+		return false
+	}
+	var ne *NetError
+	return errors.As(err, &ne)
+}
