@@ -1,0 +1,179 @@
+package local
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// Catalog (/data/foundation/catalog): datasets. Its quirks are kept on purpose because clients must
+// cope with them: lists are a JSON object keyed by dataset id, paging is a zero-based offset, and a
+// create answers 201 with an array of "@/dataSets/<id>" references instead of the dataset.
+
+const catalogMaxLimit = 100
+
+// handleDatasetList answers GET /dataSets?properties=&limit=&start=&property=&name=.
+func (p *Platform) handleDatasetList(w http.ResponseWriter, r *http.Request, c *call) {
+	q := r.URL.Query()
+	limit, start := 50, 0
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > catalogMaxLimit {
+			problem(w, http.StatusBadRequest, "CAT", "1400-400", "Bad Request", "limit must be between 1 and %d, got %q", catalogMaxLimit, v)
+			return
+		}
+		limit = n
+	}
+	if v := q.Get("start"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			problem(w, http.StatusBadRequest, "CAT", "1400-400", "Bad Request", "start is a zero-based offset, got %q", v)
+			return
+		}
+		start = n
+	}
+	conds, err := parseConditions(q["property"])
+	if err != nil {
+		problem(w, http.StatusBadRequest, "CAT", "1400-400", "Bad Request", "%v", err)
+		return
+	}
+	docs, err := p.docs(r, kindDataset, c.Sandbox.Name)
+	if err != nil {
+		problem(w, http.StatusInternalServerError, "CAT", "1500-500", "Internal Error", "read datasets: %v", err)
+		return
+	}
+	var props []string
+	if v := q.Get("properties"); v != "" {
+		props = strings.Split(v, ",")
+	}
+	out := map[string]any{}
+	n := 0
+	for _, d := range docs {
+		if !matchAll(d, conds) || (q.Has("name") && d["name"] != q.Get("name")) {
+			continue
+		}
+		if n >= start && n < start+limit {
+			out[d["id"].(string)] = project(d, props)
+		}
+		n++
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// project keeps only the listed top-level properties; no list keeps everything but the internal id,
+// which Catalog carries as the object's key instead.
+func project(d map[string]any, props []string) map[string]any {
+	out := map[string]any{}
+	if len(props) == 0 {
+		for k, v := range d {
+			if k != "id" {
+				out[k] = v
+			}
+		}
+		return out
+	}
+	for _, k := range props {
+		if v, ok := d[strings.TrimSpace(k)]; ok && k != "id" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// datasetRequest is the part of a create body the local platform checks.
+type datasetRequest struct {
+	Name      string     `json:"name"`
+	SchemaRef *schemaRef `json:"schemaRef"`
+}
+
+type schemaRef struct {
+	ID          string `json:"id"`
+	ContentType string `json:"contentType"`
+}
+
+// handleDatasetCreate answers POST /dataSets.
+func (p *Platform) handleDatasetCreate(w http.ResponseWriter, r *http.Request, c *call) {
+	var req datasetRequest
+	raw, ok := decodeBody(w, r, &req, func(status int, msg string) {
+		problem(w, status, "CAT", "1400-400", "Bad Request", "%s", msg)
+	})
+	if !ok {
+		return
+	}
+	switch {
+	case strings.TrimSpace(req.Name) == "":
+		problem(w, http.StatusBadRequest, "CAT", "1400-400", "Bad Request", "name is required")
+		return
+	case req.SchemaRef == nil || req.SchemaRef.ID == "":
+		problem(w, http.StatusBadRequest, "CAT", "1400-400", "Bad Request", "schemaRef.id is required: a dataset needs an XDM schema")
+		return
+	case !strings.HasPrefix(req.SchemaRef.ContentType, "application/vnd.adobe.xed"):
+		problem(w, http.StatusBadRequest, "CAT", "1400-400", "Bad Request", "schemaRef.contentType must be an XDM media type such as application/vnd.adobe.xed+json;version=1, got %q", req.SchemaRef.ContentType)
+		return
+	}
+	sch, err := p.findSchema(r.Context(), c.Sandbox.Name, req.SchemaRef.ID)
+	if errors.Is(err, errNotFound) {
+		problem(w, http.StatusBadRequest, "CAT", "1401-400", "Bad Request", "schema %s does not exist in sandbox %s", req.SchemaRef.ID, c.Sandbox.Name)
+		return
+	}
+	if err != nil {
+		problem(w, http.StatusInternalServerError, "CAT", "1500-500", "Internal Error", "read schema: %v", err)
+		return
+	}
+	doc := map[string]any{}
+	_ = json.Unmarshal(raw, &doc)
+	id, err := p.createDataset(r.Context(), c, doc, sch.id(), req.SchemaRef.ContentType)
+	if err != nil {
+		problem(w, http.StatusInternalServerError, "CAT", "1500-500", "Internal Error", "store dataset: %v", err)
+		return
+	}
+	w.Header().Set("Location", "/data/foundation/catalog/dataSets/"+id)
+	writeJSON(w, http.StatusCreated, []string{"@/dataSets/" + id})
+}
+
+// handleDataset answers GET and DELETE /dataSets/{id}; GET is an object keyed by the id, like the list.
+func (p *Platform) handleDataset(w http.ResponseWriter, r *http.Request, c *call) {
+	id := r.PathValue("id")
+	var doc map[string]any
+	err := p.st.get(r.Context(), kindDataset, c.Sandbox.Name, id, &doc)
+	if errors.Is(err, errNotFound) {
+		problem(w, http.StatusNotFound, "CAT", "1404-404", "Not Found", "dataset %s was not found in sandbox %s", id, c.Sandbox.Name)
+		return
+	}
+	if err != nil {
+		problem(w, http.StatusInternalServerError, "CAT", "1500-500", "Internal Error", "read dataset: %v", err)
+		return
+	}
+	if r.Method == http.MethodDelete {
+		if err := p.st.del(r.Context(), kindDataset, c.Sandbox.Name, id); err != nil {
+			problem(w, http.StatusInternalServerError, "CAT", "1500-500", "Internal Error", "delete dataset: %v", err)
+			return
+		}
+		p.inlets.invalidate()
+		writeJSON(w, http.StatusOK, []string{"@/dataSets/" + id})
+		return
+	}
+	var props []string
+	if v := r.URL.Query().Get("properties"); v != "" {
+		props = strings.Split(v, ",")
+	}
+	writeJSON(w, http.StatusOK, map[string]any{id: project(doc, props)})
+}
+
+// createDataset completes a dataset document with Catalog's bookkeeping and stores it.
+func (p *Platform) createDataset(ctx context.Context, c *call, doc map[string]any, schemaID, contentType string) (string, error) {
+	id := newDatasetID()
+	now := nowMs()
+	for k, v := range map[string]any{
+		"id": id, "version": "1.0.0", "imsOrg": c.OrgID, "created": now, "updated": now,
+		"createdClient": c.ClientID, "createdUser": c.ClientID + "@AdobeID", "updatedUser": c.ClientID + "@AdobeID",
+		"viewId": newDatasetID(), "files": "@/dataSetFiles?dataSetId=" + id,
+		"schemaRef": map[string]any{"id": schemaID, "contentType": contentType},
+	} {
+		doc[k] = v
+	}
+	return id, p.st.put(ctx, kindDataset, c.Sandbox.Name, id, doc)
+}

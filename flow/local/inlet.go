@@ -1,0 +1,156 @@
+package local
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"mime"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/cioaep/cioaep/flow/cio"
+	"github.com/cioaep/cioaep/flow/xdm"
+)
+
+// The streaming inlet (dcs.adobedc.net): POST /collection/<inletId>?x-adobe-flow-id=<flow id> with the
+// source's raw JSON. Each event is mapped by the flow's mapping set, validated against the target
+// dataset's XDM schema and written durably to the dataset, or to its failed records with the reason.
+// The 200 is sent only after that write has committed.
+
+// maxInletBody is Adobe's documented limit for one message.
+const maxInletBody = 1 << 20
+
+// syncValidationPerMinute is Adobe's limit for ?syncValidation=true, per inlet.
+const syncValidationPerMinute = 60
+
+// xactionSeq and xactionNode make xactionIds unique across requests and restarts.
+var (
+	xactionSeq  atomic.Uint64
+	xactionNode = rand.IntN(9000) + 1000
+)
+
+// handleInlet answers POST /collection/{inlet}: checks in the order Adobe applies them, then ingest.
+func (p *Platform) handleInlet(w http.ResponseWriter, r *http.Request) {
+	received := time.Now()
+	inletID := r.PathValue("inlet")
+	rt, found, err := p.route(r.Context(), inletID)
+	if err != nil {
+		inletError(w, http.StatusInternalServerError, "Internal Server Error", "the local platform could not read the inlet: "+err.Error(), nil)
+		return
+	}
+	if !found {
+		inletError(w, http.StatusNotFound, "Inlet Not Found", fmt.Sprintf("There is no streaming inlet %s. Take the inletUrl from GET /flows/<flow id>.", inletID), nil)
+		return
+	}
+	if !p.limits.allow("inlet/"+inletID, float64(p.cfg.InletRate), float64(p.cfg.InletRate), received) {
+		w.Header().Set("Retry-After", "1")
+		inletError(w, http.StatusTooManyRequests, "Too Many Requests", fmt.Sprintf("This inlet accepts %d requests per second; retry after 1 second.", p.cfg.InletRate), nil)
+		return
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		inletError(w, http.StatusBadRequest, "Bad Request", "Content-Type must be application/json", nil)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxInletBody))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		inletError(w, http.StatusRequestEntityTooLarge, "Payload Too Large", "The message is larger than 1 MB.", nil)
+		return
+	}
+	if err != nil {
+		inletError(w, http.StatusBadRequest, "Bad Request", "could not read the message: "+err.Error(), nil)
+		return
+	}
+	flowID := r.URL.Query().Get("x-adobe-flow-id")
+	if flowID == "" {
+		flowID = r.Header.Get("x-adobe-flow-id")
+	}
+	if flowID == "" {
+		inletError(w, http.StatusBadRequest, "Bad Request", "x-adobe-flow-id is required: send <inletUrl>?x-adobe-flow-id=<flow id>", nil)
+		return
+	}
+	if flowID != rt.flowID {
+		inletError(w, http.StatusBadRequest, "Bad Request", fmt.Sprintf("flow %s does not stream into this inlet", flowID), nil)
+		return
+	}
+	if p.cfg.SigningKey != "" {
+		err := cio.Verify([]byte(p.cfg.SigningKey), r.Header.Get(cio.HeaderTimestamp), r.Header.Get(cio.HeaderSignature), body, received, 0)
+		if err != nil {
+			inletError(w, http.StatusUnauthorized, "Unauthorized", "Customer.io signature check failed: "+err.Error(), nil)
+			return
+		}
+	}
+	var event map[string]any
+	if err := json.Unmarshal(body, &event); err != nil || event == nil {
+		inletError(w, http.StatusBadRequest, "Invalid JSON", "The message is not a JSON object: "+jsonProblem(errOrNil(err)), nil)
+		return
+	}
+	sync := r.URL.Query().Get("syncValidation") == "true"
+	if sync && !p.limits.allow("sync/"+inletID, syncValidationPerMinute/60.0, syncValidationPerMinute, received) {
+		w.Header().Set("Retry-After", "60")
+		inletError(w, http.StatusTooManyRequests, "Too Many Requests", "syncValidation is limited to 60 requests per minute per inlet.", nil)
+		return
+	}
+	record, reason := rt.ingest(event)
+	if sync && reason != "" {
+		inletError(w, http.StatusBadRequest, "Invalid XDM Message Format", "The message failed validation.",
+			map[string]any{"_streamingValidation": []any{map[string]any{"code": "XDM-STREAMING-VALIDATION", "message": reason}}})
+		return
+	}
+	row := eventRow{
+		XactionID: fmt.Sprintf("%d:%d:%d", received.UnixMilli(), xactionNode, xactionSeq.Add(1)),
+		Sandbox:   rt.sandbox, DatasetID: rt.datasetID, FlowID: rt.flowID, InletID: inletID,
+		ReceivedMs: received.UnixMilli(), Failed: reason != "", Raw: body, Reason: reason,
+	}
+	if reason == "" {
+		row.Record, _ = json.Marshal(record)
+	}
+	if err := p.writer.write(r.Context(), row); err != nil {
+		w.Header().Set("Retry-After", "1")
+		inletError(w, http.StatusServiceUnavailable, "Service Unavailable", "the event could not be stored: "+err.Error(), nil)
+		return
+	}
+	// Written by hand: this is the one answer sent thousands of times a second, and its fields (hex, digits
+	// and colons) need no escaping.
+	validation := `{"skipped":true}`
+	if sync {
+		validation = `{"status":"pass"}`
+	}
+	w.Header().Set("Content-Type", "application/json;charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = fmt.Fprintf(w, `{"inletId":"%s","xactionId":"%s","receivedTimeMs":%d,"syncValidation":%s}`+"\n", inletID, row.XactionID, row.ReceivedMs, validation)
+}
+
+// ingest maps and validates one event; it returns the record or why it failed, for people.
+func (rt *route) ingest(event map[string]any) (map[string]any, string) {
+	switch {
+	case rt.broken != "":
+		return nil, rt.broken
+	case !rt.enabled:
+		return nil, "the dataflow " + rt.flowID + " is disabled; enable it to ingest events"
+	}
+	record, err := rt.mapping.Apply(event)
+	if err != nil {
+		return nil, "mapping failed: " + err.Error()
+	}
+	if vs := xdm.Validate(rt.schema, record); len(vs) > 0 {
+		msgs := make([]string, len(vs))
+		for i, v := range vs {
+			msgs[i] = v.Path + ": " + v.Message
+		}
+		return nil, "XDM validation failed: " + strings.Join(msgs, "; ")
+	}
+	return record, ""
+}
+
+// errOrNil turns "valid JSON but not an object" into an error for jsonProblem.
+func errOrNil(err error) error {
+	if err == nil {
+		return errors.New("the body is JSON but not an object")
+	}
+	return err
+}

@@ -1,0 +1,77 @@
+package local
+
+import (
+	"net/http"
+	"strconv"
+)
+
+// sandbox is one Platform sandbox. The local platform has a fixed pair, like a fresh Adobe organization
+// with one development sandbox added; every resource lives in exactly one of them.
+type sandbox struct {
+	Name      string `json:"name"`
+	ID        string `json:"-"`
+	Title     string `json:"title"`
+	State     string `json:"state"`
+	Type      string `json:"type"`
+	Region    string `json:"region"`
+	IsDefault bool   `json:"isDefault"`
+	ETag      int    `json:"etag"`
+	Created   string `json:"createdDate"`
+	Modified  string `json:"lastModifiedDate"`
+	CreatedBy string `json:"createdBy"`
+	ModBy     string `json:"modifiedBy"`
+}
+
+var sandboxes = []sandbox{
+	{Name: "prod", ID: "6b1ec9c0-1f55-11ee-8a1b-000000000001", Title: "Production", State: "active", Type: "production", Region: "VA7", IsDefault: true, ETag: 1,
+		Created: "2024-01-01T00:00:00.000+00:00", Modified: "2024-01-01T00:00:00.000+00:00"},
+	{Name: "dev", ID: "6b1ec9c0-1f55-11ee-8a1b-000000000002", Title: "Development", State: "active", Type: "development", Region: "VA7", ETag: 1,
+		Created: "2024-01-01T00:00:00.000+00:00", Modified: "2024-01-01T00:00:00.000+00:00"},
+}
+
+func defaultSandbox() sandbox { return sandboxes[0] }
+
+// lookupSandbox finds a sandbox by its exact (lower-case) name.
+func lookupSandbox(name string) (sandbox, bool) {
+	for _, s := range sandboxes {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return sandbox{}, false
+}
+
+// handleSandboxes lists the sandboxes: GET /data/foundation/sandbox-management/ with limit and offset.
+func (p *Platform) handleSandboxes(w http.ResponseWriter, r *http.Request, _ *call) {
+	q := r.URL.Query()
+	limit, offset := 50, 0
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			problem(w, http.StatusBadRequest, "SMS", "1001-400", "Bad Request", "limit must be a positive integer, got %q", v)
+			return
+		}
+		limit = n
+	}
+	if v := q.Get("offset"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			problem(w, http.StatusBadRequest, "SMS", "1001-400", "Bad Request", "offset must be zero or a positive integer, got %q", v)
+			return
+		}
+		offset = n
+	}
+	page := []sandbox{}
+	for i := offset; i < len(sandboxes) && i < offset+limit; i++ {
+		page = append(page, sandboxes[i])
+	}
+	links := map[string]any{}
+	if offset+limit < len(sandboxes) {
+		links["next"] = map[string]any{"href": "/data/foundation/sandbox-management/?limit=" + strconv.Itoa(limit) + "&offset=" + strconv.Itoa(offset+limit)}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"sandboxes": page,
+		"_page":     map[string]any{"limit": limit, "count": len(page)},
+		"_links":    links,
+	})
+}
