@@ -1,0 +1,56 @@
+package flow_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/cioaep/cioaep/flow"
+)
+
+// TestApplyRecoversFromEveryFault is issue 3's fault injection, in process: for every Platform call k of
+// an apply on the Customer.io schema path, call k fails with a 503, or the connection drops after the
+// platform acted on it. A second run must then finish, and the platform must hold one of each resource.
+// (Killing the process at call k is in cmd's tests, where there is a process to kill.)
+func TestApplyRecoversFromEveryFault(t *testing.T) {
+	ctx := context.Background()
+	clean := newEnv(t)
+	_, err := clean.session(t.TempDir()).Apply(ctx, newSchemaPlan(), nil)
+	must(t, err)
+	calls := len(clean.wire.log())
+	if calls < 10 {
+		t.Fatalf("a clean apply made only %d calls: %v", calls, clean.wire.log())
+	}
+	for _, mode := range []fault{fault503, faultDrop} {
+		for k := 1; k <= calls; k++ {
+			t.Run(fmt.Sprintf("%s/call%d", mode, k), func(t *testing.T) {
+				t.Parallel()
+				e := newEnv(t)
+				state := t.TempDir()
+				e.wire.breakAt(k, mode)
+				first, firstErr := e.session(state).Apply(ctx, newSchemaPlan(), nil)
+				hit := e.wire.hit
+				if hit == "" {
+					t.Fatalf("the first run made fewer than %d calls: %v", k, e.wire.log())
+				}
+				e.wire.breakAt(0, 0)
+				res, err := e.session(state).Apply(ctx, newSchemaPlan(), nil)
+				if err != nil {
+					t.Fatalf("after %s (first run: %v): re-run failed: %v", hit, firstErr, err)
+				}
+				if firstErr == nil && first.WebhookURL != res.WebhookURL {
+					t.Errorf("the re-run moved the endpoint: %s → %s", first.WebhookURL, res.WebhookURL)
+				}
+				checkCensus(t, e, res.SchemaID)
+				f, err := e.client().Flow(ctx, res.FlowID)
+				must(t, err)
+				if id, _, _ := f.MappingID(); id != res.MappingSetID {
+					t.Errorf("flow uses mapping set %s, the result says %s", id, res.MappingSetID)
+				}
+				if t.Failed() {
+					t.Logf("fault: %s; first run error: %v", hit, flow.Explain(firstErr))
+				}
+			})
+		}
+	}
+}

@@ -1,0 +1,177 @@
+package flow
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// Resource kinds, the keys of a journal. Teardown (and reconfiguration) read them back.
+const (
+	KindFieldGroup = "fieldGroup"
+	KindSchema     = "schema"
+	KindDescriptor = "descriptor"
+	KindProfile    = "profileTag" // the schema's union tag; ID is the schema's
+	KindDataset    = "dataset"
+	KindSource     = "sourceConnection"
+	KindTarget     = "targetConnection"
+	KindMapping    = "mappingSet"
+	KindFlow       = "flow"
+)
+
+// JournalFile is the journal's name inside a profile's state directory.
+const JournalFile = "journal.json"
+
+// Entry is what the journal knows about one resource of the plan.
+type Entry struct {
+	ID   string `json:"id,omitempty"`
+	Name string `json:"name,omitempty"`
+	// Pending is set just before a create request is sent and cleared when its id is recorded. A pending
+	// entry after a crash means "the platform may hold this resource under Name": the re-run looks it up
+	// by name before it creates anything.
+	Pending bool `json:"pending,omitempty"`
+	// Created says cioaep made the resource (as opposed to adopting a dataset the user chose), so that
+	// teardown removes only what it made.
+	Created bool      `json:"created,omitempty"`
+	At      time.Time `json:"at"`
+}
+
+// Journal records, durably and at once, every resource a plan creates. It is the first thing a re-run
+// reads: an id in the journal is verified with a GET, a pending entry is looked up by name, and only
+// what neither finds is created. One journal per profile, for the plan that profile last applied.
+type Journal struct {
+	path string
+
+	mu        sync.Mutex
+	PlanID    string            `json:"planId"`
+	Sandbox   string            `json:"sandbox"`
+	Tenant    string            `json:"tenant,omitempty"`
+	Resources map[string]*Entry `json:"resources"`
+}
+
+// OpenJournal reads the journal in stateDir; a missing journal is an empty one. A corrupt journal is an
+// error that names the file, because silently starting afresh would duplicate every resource.
+func OpenJournal(stateDir string) (*Journal, error) {
+	j := &Journal{path: filepath.Join(stateDir, JournalFile), Resources: map[string]*Entry{}}
+	data, err := os.ReadFile(j.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return j, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the setup journal: %w", err)
+	}
+	if err := json.Unmarshal(data, j); err != nil {
+		return nil, fmt.Errorf("the setup journal %s is damaged (%v): move it aside and run again; cioaep will then look for what it created by name", j.path, err)
+	}
+	if j.Resources == nil {
+		j.Resources = map[string]*Entry{}
+	}
+	return j, nil
+}
+
+// Entry returns a copy of the entry for kind.
+func (j *Journal) Entry(kind string) (Entry, bool) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	e, ok := j.Resources[kind]
+	if !ok {
+		return Entry{}, false
+	}
+	return *e, true
+}
+
+// start binds the journal to a plan. A journal written for another plan or sandbox is kept beside it as
+// journal-<plan id>.json, so that what that plan created can still be found and torn down.
+func (j *Journal) start(planID, sandbox string) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.PlanID == planID && j.Sandbox == sandbox {
+		return nil
+	}
+	if j.PlanID != "" && len(j.Resources) > 0 {
+		old, err := json.MarshalIndent(j, "", "  ")
+		if err != nil {
+			return err
+		}
+		archive := filepath.Join(filepath.Dir(j.path), "journal-"+j.PlanID+".json")
+		if err := writeFileAtomic(archive, old); err != nil {
+			return err
+		}
+	}
+	j.PlanID, j.Sandbox, j.Tenant = planID, sandbox, ""
+	j.Resources = map[string]*Entry{}
+	return j.saveLocked()
+}
+
+// setTenant records the tenant id so a re-run need not ask for it again.
+func (j *Journal) setTenant(tenant string) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.Tenant == tenant {
+		return nil
+	}
+	j.Tenant = tenant
+	return j.saveLocked()
+}
+
+// begin marks every resource in names (kind → name) that has no id yet as about to be created, in one
+// write, before the run sends anything; see Entry.Pending. One write for the whole run keeps the
+// fsyncs off each create's critical path, and a pending entry costs a re-run only a lookup by name.
+func (j *Journal) begin(names map[string]string) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	now := time.Now().UTC()
+	changed := false
+	for kind, name := range names {
+		if e, ok := j.Resources[kind]; ok && (e.ID != "" || e.Pending) {
+			continue
+		}
+		j.Resources[kind] = &Entry{Name: name, Pending: true, Created: true, At: now}
+		changed = true
+	}
+	if !changed {
+		return nil
+	}
+	return j.saveLocked()
+}
+
+// snapshot copies the entries as they stood before this run marked anything.
+func (j *Journal) snapshot() map[string]Entry {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	out := make(map[string]Entry, len(j.Resources))
+	for k, e := range j.Resources {
+		out[k] = *e
+	}
+	return out
+}
+
+// done records the id of a resource. created is true for everything carrying the plan's tag (made by this
+// run or an interrupted one) and false for what the user brought, such as an existing dataset.
+func (j *Journal) done(kind, id, name string, created bool) error {
+	return j.put(kind, Entry{ID: id, Name: name, Created: created})
+}
+
+func (j *Journal) put(kind string, e Entry) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	e.At = time.Now().UTC()
+	j.Resources[kind] = &e
+	return j.saveLocked()
+}
+
+func (j *Journal) saveLocked() error {
+	data, err := json.MarshalIndent(j, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(j.path, append(data, '\n')); err != nil {
+		return fmt.Errorf("record progress in the setup journal: %w", err)
+	}
+	return nil
+}
