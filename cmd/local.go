@@ -1,0 +1,299 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cioaep/cioaep/creds"
+	"github.com/cioaep/cioaep/flow/local"
+)
+
+func init() {
+	register(func(root *cobra.Command, g *Globals) { root.AddCommand(newLocalCmd(g)) })
+}
+
+// localDefaultAddr is where `local serve` listens and where `cioaep --local` looks for a running one.
+const localDefaultAddr = "127.0.0.1:8790"
+
+// localDataDir is the local platform's default data directory.
+func localDataDir() string { return filepath.Join(creds.DefaultPaths().DataDir, "local") }
+
+func newLocalCmd(g *Globals) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "local",
+		Short: "Run the embedded local platform, or list what it ingested",
+		Long: `The local platform answers like Adobe Experience Platform (IMS, sandboxes, Schema Registry, Catalog,
+Flow Service, Data Prep and the streaming inlet) from a SQLite file, so you can practise and develop
+without an Adobe account. Point any client at it with CIOAEP_PLATFORM_URL and CIOAEP_IMS_URL.`,
+		Args: cobra.NoArgs,
+	}
+	c.AddCommand(newLocalServeCmd(g), newLocalEventsCmd(g))
+	return c
+}
+
+// localServeOptions are `local serve`'s flags.
+type localServeOptions struct {
+	addr, dataDir       string
+	requireSignature    bool
+	signingKeyEnv       string
+	clientID, secretEnv string
+	inletRate           int
+}
+
+func newLocalServeCmd(g *Globals) *cobra.Command {
+	o := localServeOptions{}
+	c := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the local platform until interrupted",
+		Example: `  cioaep local serve
+  CIOAEP_PLATFORM_URL=http://127.0.0.1:8790 CIOAEP_IMS_URL=http://127.0.0.1:8790 cioaep setup …
+  CIOAEP_SIGNING_KEY=… cioaep local serve --require-signature`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runLocalServe(cmd.Context(), g, o) },
+	}
+	f := c.Flags()
+	f.StringVar(&o.addr, "addr", localDefaultAddr, "`host:port` to listen on (port 0 picks a free one)")
+	f.StringVar(&o.dataDir, "data", localDataDir(), "`directory` holding the platform's SQLite file")
+	f.BoolVar(&o.requireSignature, "require-signature", false, "refuse inlet events without a valid Customer.io X-CIO-Signature")
+	f.StringVar(&o.signingKeyEnv, "signing-key-env", "CIOAEP_SIGNING_KEY", "environment `variable` holding the Customer.io signing key")
+	f.StringVar(&o.clientID, "client-id", "", "accept only this client `id` at IMS (with the secret from --client-secret-env)")
+	f.StringVar(&o.secretEnv, "client-secret-env", "CIOAEP_LOCAL_CLIENT_SECRET", "environment `variable` holding the only secret IMS accepts with --client-id")
+	f.IntVar(&o.inletRate, "inlet-rate", 0, "requests per second one inlet accepts before answering 429 (default Adobe's 1000)")
+	return c
+}
+
+// runLocalServe listens, prints the base URL on stdout, and serves until SIGINT or SIGTERM, then lets
+// in-flight requests finish and closes the database.
+func runLocalServe(ctx context.Context, g *Globals, o localServeOptions) error {
+	cfg := local.Config{DataDir: o.dataDir, InletRate: o.inletRate}
+	if o.requireSignature {
+		cfg.SigningKey = os.Getenv(o.signingKeyEnv)
+		if cfg.SigningKey == "" {
+			return usageErr("--require-signature needs the Customer.io signing key in $%s", o.signingKeyEnv)
+		}
+	}
+	if o.clientID != "" {
+		cfg.ClientID, cfg.ClientSecret = o.clientID, os.Getenv(o.secretEnv)
+		if cfg.ClientSecret == "" {
+			return usageErr("--client-id needs the client secret in $%s", o.secretEnv)
+		}
+	}
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (is another local platform running? pick another --addr)", o.addr, err)
+	}
+	base := "http://" + ln.Addr().String()
+	cfg.BaseURL = base
+	p, err := local.Open(cfg)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	srv := &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+
+	fmt.Fprintln(g.Stdout, base)
+	fmt.Fprintf(g.Stderr, "Local platform listening on %s (data in %s, tenant %s).\n", base, o.dataDir, p.TenantID())
+	fmt.Fprintf(g.Stderr, "Use it with: CIOAEP_PLATFORM_URL=%s CIOAEP_IMS_URL=%s, or run `cioaep --local`. Ctrl-C stops it.\n", base, base)
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-done:
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutdownCtx)
+	if err := p.Close(); err != nil && serveErr == nil {
+		serveErr = fmt.Errorf("close the local platform's database: %w", err)
+	}
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return serveErr
+	}
+	fmt.Fprintln(g.Stderr, "Local platform stopped.")
+	return nil
+}
+
+// localEventsOptions are `local events`' flags.
+type localEventsOptions struct {
+	dataDir, dataset string
+	failed, follow   bool
+}
+
+func newLocalEventsCmd(g *Globals) *cobra.Command {
+	o := localEventsOptions{}
+	c := &cobra.Command{
+		Use:   "events",
+		Short: "List the events the local platform ingested",
+		Long: `Lists ingested events, oldest first: the dataset, when it arrived, and the mapped XDM record, or for a
+failed event the reason and the event as received. With --json, one JSON object per line.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runLocalEvents(cmd.Context(), g, o) },
+	}
+	f := c.Flags()
+	f.StringVar(&o.dataDir, "data", localDataDir(), "`directory` of the local platform")
+	f.StringVar(&o.dataset, "dataset", "", "only events for this dataset `id`")
+	f.BoolVar(&o.failed, "failed", false, "only events that failed mapping or validation")
+	f.BoolVar(&o.follow, "follow", false, "keep printing new events until interrupted")
+	return c
+}
+
+// localFollowInterval is how often --follow looks for new events.
+const localFollowInterval = 300 * time.Millisecond
+
+func runLocalEvents(ctx context.Context, g *Globals, o localEventsOptions) error {
+	events, err := local.OpenEventLog(o.dataDir)
+	if err != nil {
+		return err
+	}
+	defer events.Close()
+	filter := local.EventFilter{DatasetID: o.dataset, Failed: o.failed}
+	for {
+		evs, err := events.Events(ctx, filter)
+		if err != nil {
+			if o.follow && ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		for _, e := range evs {
+			if err := printLocalEvent(g, e); err != nil {
+				return err
+			}
+			filter.After = e.Seq
+		}
+		if !o.follow {
+			if len(evs) == 0 && filter.After == 0 && !g.JSON {
+				fmt.Fprintln(g.Stderr, "No events yet. Send one with `cioaep send-test`, or POST to the webhook URL.")
+			}
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(localFollowInterval):
+		}
+	}
+}
+
+// printLocalEvent writes one event: a JSON object with --json, else one line for people.
+func printLocalEvent(g *Globals, e local.Event) error {
+	if g.JSON {
+		b, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(g.Stdout, "%s\n", b)
+		return err
+	}
+	when := e.Received.Local().Format("2006-01-02 15:04:05")
+	if e.Failed {
+		_, err := fmt.Fprintf(g.Stdout, "%s  dataset %s  FAILED  %s\n    event: %s\n", when, e.DatasetID, e.Reason, e.Raw)
+		return err
+	}
+	_, err := fmt.Fprintf(g.Stdout, "%s  dataset %s  ok  %s\n", when, e.DatasetID, e.Record)
+	return err
+}
+
+// inProcessPlatform is the local platform this process started, shared by every caller of
+// ensureLocalPlatform: the wizard connects more than once (credentials, then setup), and one caller's
+// stop must not pull the platform from under another. The last stop shuts it down.
+var inProcessPlatform struct {
+	mu       sync.Mutex
+	base     string
+	refs     int
+	shutdown func()
+}
+
+// ensureLocalPlatform gives `cioaep --local` a local platform: the one this process already runs, one
+// already listening on the default address (recognised by its health endpoint, which no other service
+// answers), or else one started in this process on that address, or on a free port when something else
+// holds it. stop releases this caller's use; a platform this process started shuts down after the last
+// release, and one run by another process is left alone.
+func ensureLocalPlatform(ctx context.Context, dataDir string) (baseURL string, stop func(), err error) {
+	ip := &inProcessPlatform
+	ip.mu.Lock()
+	defer ip.mu.Unlock()
+	if ip.refs == 0 {
+		if base := "http://" + localDefaultAddr; isLocalPlatform(ctx, base) {
+			return base, func() {}, nil
+		}
+		base, shutdown, err := startLocalPlatform(dataDir)
+		if err != nil {
+			return "", nil, err
+		}
+		ip.base, ip.shutdown = base, shutdown
+	}
+	ip.refs++
+	var once sync.Once
+	return ip.base, func() {
+		once.Do(func() {
+			ip.mu.Lock()
+			defer ip.mu.Unlock()
+			if ip.refs--; ip.refs == 0 {
+				ip.shutdown()
+			}
+		})
+	}, nil
+}
+
+// startLocalPlatform serves a local platform in this process on the default address, or on a free
+// loopback port when that one is taken.
+func startLocalPlatform(dataDir string) (string, func(), error) {
+	ln, err := net.Listen("tcp", localDefaultAddr)
+	if err != nil {
+		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			return "", nil, fmt.Errorf("listen on a loopback port: %w", err)
+		}
+	}
+	base := "http://" + ln.Addr().String()
+	p, err := local.Open(local.Config{DataDir: dataDir, BaseURL: base})
+	if err != nil {
+		ln.Close()
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
+	go func() { _ = srv.Serve(ln) }()
+	return base, func() {
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdownCtx)
+		_ = p.Close()
+	}, nil
+}
+
+// isLocalPlatform asks base for the local platform's health answer.
+func isLocalPlatform(ctx context.Context, base string) bool {
+	ctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+local.HealthPath, nil)
+	if err != nil {
+		return false
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false
+	}
+	defer res.Body.Close()
+	var h struct {
+		Service string `json:"service"`
+	}
+	return res.StatusCode == http.StatusOK && json.NewDecoder(res.Body).Decode(&h) == nil && h.Service == "cioaep-local"
+}

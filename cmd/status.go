@@ -1,0 +1,323 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cioaep/cioaep/creds"
+	"github.com/cioaep/cioaep/flow"
+)
+
+func init() {
+	register(func(root *cobra.Command, g *Globals) { root.AddCommand(newStatusCmd(g)) })
+}
+
+// statusOptions are status's dependencies; the command has no flags of its own beyond the globals.
+type statusOptions struct {
+	// secrets finds the client secret; nil means the OS keychain and the plaintext file. Tests pass one
+	// with an in-memory keychain.
+	secrets *creds.Secrets
+}
+
+func newStatusCmd(g *Globals) *cobra.Command {
+	o := &statusOptions{}
+	return &cobra.Command{
+		Use:   "status",
+		Short: "Show the profile, where its secret lives, the dataflow, its endpoint and recent runs",
+		Long: `status shows the profile, where the client secret is kept (and warns when that is a plaintext
+file), the pipeline from Customer.io to the dataset, the dataflow's state and endpoint, and the record
+counts of its recent runs.
+
+It exits 1 when something needs attention: no dataflow, a disabled dataflow, failed records in the recent
+runs, or a client secret that cannot be read or is refused. --json prints the same as one JSON object.`,
+		Example: `  cioaep status
+  cioaep status --json | jq .dataflow.state`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runStatus(cmd.Context(), g, o) },
+	}
+}
+
+// statusReport is status's --json form. Every field is always present (null or empty when unknown), so
+// scripts can rely on the shape; README.md documents each one.
+type statusReport struct {
+	Profile   string       `json:"profile"`
+	Platform  string       `json:"platform"` // "adobe" | "local"
+	Sandbox   string       `json:"sandbox"`
+	Secret    statusSecret `json:"secret"`
+	Dataflow  *statusFlow  `json:"dataflow"` // null when the profile has no dataflow
+	Events    []string     `json:"events"`   // recorded Customer.io object types; null when none were recorded
+	Runs      []statusRun  `json:"runs"`     // newest first
+	Totals    statusTotals `json:"totals"`
+	Found     []statusFlow `json:"found"` // Customer.io dataflows reconfigure could adopt, when none is recorded
+	Attention []string     `json:"attention"`
+	OK        bool         `json:"ok"`
+}
+
+type statusSecret struct {
+	Location      string `json:"location"` // "environment" | "keychain" | "plaintext file" | "local platform default" | ""
+	Plaintext     bool   `json:"plaintext"`
+	PlaintextFile string `json:"plaintextFile"`
+	Usable        bool   `json:"usable"`
+	Problem       string `json:"problem"`
+}
+
+type statusFlow struct {
+	ID                 string `json:"id"`
+	Name               string `json:"name"`
+	State              string `json:"state"`
+	PlanID             string `json:"planId"`
+	WebhookURL         string `json:"webhookUrl"`
+	InletURL           string `json:"inletUrl"`
+	SourceConnectionID string `json:"sourceConnectionId"`
+	TargetConnectionID string `json:"targetConnectionId"`
+	DatasetID          string `json:"datasetId"`
+	DatasetName        string `json:"datasetName"`
+	SchemaID           string `json:"schemaId"`
+	MappingSetID       string `json:"mappingSetId"`
+	MappingVersion     int    `json:"mappingVersion"`
+	LastActivity       string `json:"lastActivity"` // RFC 3339; "" when no run yet
+}
+
+type statusRun struct {
+	ID      string   `json:"id"`
+	Started string   `json:"started"` // RFC 3339; "" when the platform did not say
+	Status  string   `json:"status"`
+	Input   int64    `json:"input"`
+	Output  int64    `json:"output"`
+	Failed  int64    `json:"failed"`
+	Errors  []string `json:"errors"`
+}
+
+type statusTotals struct {
+	Input  int64 `json:"input"`
+	Output int64 `json:"output"`
+	Failed int64 `json:"failed"`
+}
+
+// runStatus gathers the report, prints it, and exits 1 when it lists anything needing attention. It
+// reads the secret itself (rather than through connect) so that an unusable secret is reported, with the
+// rest of what is known, instead of ending the command.
+func runStatus(ctx context.Context, g *Globals, o *statusOptions) error {
+	if err := creds.CheckProfileName(g.Profile); err != nil {
+		return usageErr("%v", err)
+	}
+	paths := creds.DefaultPaths()
+	cfg, err := creds.LoadConfig(paths.ConfigFile)
+	if err != nil {
+		return err
+	}
+	r := statusReport{Profile: g.Profile, Platform: creds.PlatformAdobe, Runs: []statusRun{}, Found: []statusFlow{}, Attention: []string{}}
+	p, known := cfg.Profile(g.Profile)
+	if g.Local || p.Platform == creds.PlatformLocal {
+		r.Platform = creds.PlatformLocal
+	}
+	r.Sandbox = firstOf(p.Sandbox, "prod")
+	if !known && r.Platform != creds.PlatformLocal {
+		r.Secret.Problem = "no credentials"
+		r.Attention = append(r.Attention, fmt.Sprintf("profile %q is not set up: run cioaep setup (or cioaep auth login)", g.Profile))
+		return finishStatus(g, r)
+	}
+	secrets := o.secrets
+	if secrets == nil {
+		secrets = creds.NewSecrets(paths)
+	}
+	secret := statusFindSecret(ctx, &r, secrets)
+	if r.Secret.Problem != "" {
+		r.Attention = append(r.Attention, "the client secret cannot be used: "+r.Secret.Problem)
+		return finishStatus(g, r)
+	}
+	conn, err := connect(ctx, g, overrides{ClientSecret: secret})
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	r.Sandbox = conn.Profile.Sandbox
+	if err := authVerifyToken(ctx, conn.Client); err != nil {
+		if errors.Is(err, context.Canceled) {
+			return err
+		}
+		r.Secret.Usable, r.Secret.Problem = false, err.Error()
+		r.Attention = append(r.Attention, "Adobe refused the credential: "+err.Error())
+		return finishStatus(g, r)
+	}
+	ps, err := conn.Session.Status(ctx)
+	if err != nil {
+		return setupFailed(ctx, err)
+	}
+	r.fill(ps)
+	return finishStatus(g, r)
+}
+
+// statusFindSecret records where the client secret lives and returns it ("" for the local platform's
+// default, which connect fills in). A problem is left in r.Secret.Problem.
+func statusFindSecret(ctx context.Context, r *statusReport, secrets *creds.Secrets) string {
+	secret, loc, err := secrets.Get(ctx, r.Profile, creds.ClientSecret)
+	var ke *creds.KeychainError
+	switch {
+	case err == nil:
+	case r.Platform == creds.PlatformLocal && (errors.As(err, &ke) || errors.Is(err, creds.ErrNotStored)):
+		secret, loc = "", locationLocalDefault
+	case errors.As(err, &ke):
+		r.Secret.Problem = authNoKeychain("cannot read the client secret", ke.Probe)
+		return ""
+	case errors.Is(err, creds.ErrNotStored):
+		r.Secret.Problem = fmt.Sprintf("no client secret is stored for profile %q: run cioaep auth login, or set %s", r.Profile, creds.EnvClientSecret)
+		return ""
+	default:
+		r.Secret.Problem = err.Error()
+		return ""
+	}
+	r.Secret.Location, r.Secret.Usable = string(loc), true
+	if loc == creds.LocationPlaintext {
+		r.Secret.Plaintext, r.Secret.PlaintextFile = true, secrets.PlaintextPath()
+	}
+	return secret
+}
+
+// fill copies the pipeline's state into the report.
+func (r *statusReport) fill(ps flow.PipelineStatus) {
+	r.Sandbox, r.Events = ps.Sandbox, ps.Events
+	r.Attention = append(r.Attention, ps.Attention...)
+	for _, df := range ps.Found {
+		r.Found = append(r.Found, statusFlowOf(df))
+	}
+	if ps.Dataflow == nil {
+		return
+	}
+	f := statusFlowOf(*ps.Dataflow)
+	r.Dataflow = &f
+	for _, run := range ps.Dataflow.Runs {
+		r.Runs = append(r.Runs, statusRun{ID: run.ID, Started: rfc3339(run.Started), Status: run.Status,
+			Input: run.Input, Output: run.Output, Failed: run.Failed, Errors: append([]string{}, run.Errors...)})
+	}
+	r.Totals.Input, r.Totals.Output, r.Totals.Failed = ps.Totals()
+}
+
+func statusFlowOf(df flow.Dataflow) statusFlow {
+	return statusFlow{ID: df.ID, Name: df.Name, State: df.State, PlanID: df.PlanID, WebhookURL: df.WebhookURL(),
+		InletURL: df.InletURL, SourceConnectionID: df.SourceConnectionID, TargetConnectionID: df.TargetConnectionID,
+		DatasetID: df.DatasetID, DatasetName: df.DatasetName, SchemaID: df.SchemaID, MappingSetID: df.MappingSetID,
+		MappingVersion: df.MappingVersion, LastActivity: rfc3339(df.LastActivity())}
+}
+
+func rfc3339(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// finishStatus prints r (JSON on stdout, or text for people) and turns "needs attention" into exit 1
+// without repeating what the report already says.
+func finishStatus(g *Globals, r statusReport) error {
+	r.OK = len(r.Attention) == 0
+	if g.JSON {
+		if err := authJSON(g.Stdout, r); err != nil {
+			return err
+		}
+	} else {
+		printStatus(authPeople(g), r)
+	}
+	if !r.OK {
+		return silentErr(ExitFailed)
+	}
+	return nil
+}
+
+// printStatus is the text form: a few labelled lines, the pipeline as a small picture, and the runs as a
+// bar chart.
+func printStatus(w io.Writer, r statusReport) {
+	line := func(k, v string) { fmt.Fprintf(w, "%-9s %s\n", k, v) }
+	line("profile", fmt.Sprintf("%s (%s, sandbox %s)", r.Profile, r.Platform, r.Sandbox))
+	switch {
+	case r.Secret.Plaintext:
+		line("secret", "PLAINTEXT FILE "+r.Secret.PlaintextFile+" (stored with --insecure-storage; run cioaep auth login once a keychain works here)")
+	case r.Secret.Location == string(creds.LocationEnvironment):
+		line("secret", "from "+creds.EnvClientSecret+" (not stored)")
+	case r.Secret.Location != "":
+		line("secret", r.Secret.Location)
+	default:
+		line("secret", "not usable")
+	}
+	if r.Dataflow != nil {
+		fmt.Fprintln(w)
+		printPipeline(w, *r.Dataflow)
+		fmt.Fprintln(w)
+		events := "not recorded (set them with cioaep reconfigure --non-interactive --events …)"
+		if r.Events != nil {
+			events = strings.Join(r.Events, ", ")
+		}
+		line("events", events)
+		printRuns(w, r.Runs, r.Totals)
+	}
+	for _, f := range r.Found {
+		line("found", fmt.Sprintf("%s %q [%s] → dataset %q", f.ID, f.Name, f.State, f.DatasetName))
+	}
+	if len(r.Attention) > 0 {
+		fmt.Fprintln(w)
+		for _, a := range r.Attention {
+			fmt.Fprintln(w, "! "+a)
+		}
+	}
+}
+
+// printPipeline draws Customer.io → dataflow → dataset, with the state and the endpoint on the way.
+func printPipeline(w io.Writer, f statusFlow) {
+	state := "● " + f.State
+	if f.State != "enabled" {
+		state = "○ " + f.State
+	}
+	endpoint := f.WebhookURL
+	if endpoint == "" {
+		endpoint = "(endpoint not provisioned yet)"
+	}
+	dataset := fmt.Sprintf("%q", f.DatasetName)
+	if f.DatasetName == "" {
+		dataset = "(missing)"
+	}
+	fmt.Fprintf(w, "  Customer.io reporting webhook\n")
+	fmt.Fprintf(w, "     │  POST %s\n", endpoint)
+	fmt.Fprintf(w, "     ▼\n")
+	fmt.Fprintf(w, "  dataflow %q  %s\n", f.Name, state)
+	fmt.Fprintf(w, "     │  %s · mapping set %s v%d\n", f.ID, f.MappingSetID, f.MappingVersion)
+	fmt.Fprintf(w, "     ▼\n")
+	fmt.Fprintf(w, "  dataset %s  %s\n", dataset, f.DatasetID)
+	fmt.Fprintf(w, "     schema %s\n", f.SchemaID)
+}
+
+// chartWidth is the longest bar: it fits an 80-column terminal with the labels and counts.
+const chartWidth = 24
+
+// printRuns draws one bar per run, scaled to the busiest: █ records written, ▒ records failed.
+func printRuns(w io.Writer, runs []statusRun, t statusTotals) {
+	if len(runs) == 0 {
+		fmt.Fprintf(w, "%-9s none yet (cioaep send-test sends a sample event)\n", "runs")
+		return
+	}
+	fmt.Fprintf(w, "%-9s newest first; █ written ▒ failed\n", "runs")
+	var most int64 = 1
+	for _, r := range runs {
+		most = max(most, r.Input, r.Output+r.Failed)
+	}
+	for _, r := range runs {
+		when := r.Started
+		if ts, err := time.Parse(time.RFC3339, r.Started); err == nil {
+			when = ts.Format("01-02 15:04")
+		}
+		ok := int(r.Output * chartWidth / most)
+		bad := int(r.Failed * chartWidth / most)
+		if r.Failed > 0 && bad == 0 {
+			bad = 1 // a failure must show, however small
+		}
+		bar := strings.Repeat("█", ok) + strings.Repeat("▒", bad)
+		pad := strings.Repeat(" ", max(0, chartWidth-ok-bad))
+		fmt.Fprintf(w, "  %-12s %s%s  in %d  out %d  failed %d\n", when, bar, pad, r.Input, r.Output, r.Failed)
+	}
+	fmt.Fprintf(w, "%-9s in %d  out %d  failed %d\n", "total", t.Input, t.Output, t.Failed)
+}

@@ -1,0 +1,205 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/cioaep/cioaep/assets"
+	"github.com/cioaep/cioaep/creds"
+	"github.com/cioaep/cioaep/flow"
+	"github.com/cioaep/cioaep/flow/aep"
+	"github.com/cioaep/cioaep/flow/cio"
+	"github.com/cioaep/cioaep/flow/local"
+	"github.com/cioaep/cioaep/ui"
+)
+
+// The root command itself (cioaep with no subcommand) is the wizard.
+func init() {
+	register(func(root *cobra.Command, g *Globals) {
+		root.RunE = func(cmd *cobra.Command, _ []string) error { return runWizard(cmd, g) }
+	})
+}
+
+// runWizard starts the interactive setup: the full-screen wizard on a terminal, plain line prompts with
+// --accessible, and without a terminal a usage error that shows the equivalent non-interactive command.
+func runWizard(cmd *cobra.Command, g *Globals) error {
+	ctx := cmd.Context()
+	w := &wizardEnv{g: g}
+	defer w.close()
+	var (
+		res flow.Result
+		err error
+	)
+	switch {
+	case g.Accessible:
+		pr := ui.Prompter{In: g.Stdin, Out: g.Stdout}
+		if f, ok := g.Stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			pr.ReadSecret = func() (string, error) {
+				b, err := term.ReadPassword(int(f.Fd()))
+				return string(b), err
+			}
+		}
+		res, err = ui.RunAccessible(ctx, w.deps(), pr)
+	case !wizardTerminal(g.Stdin) || !wizardTerminal(g.Stdout):
+		return usageErr("%s", w.nonInteractiveHint())
+	default:
+		deps := w.deps()
+		deps.Copy = ui.Copier(g.Stdout, true)
+		res, err = ui.Run(ctx, deps, g.Stdin, g.Stdout)
+	}
+	if errors.Is(err, ui.ErrQuit) {
+		return &ExitError{Code: ExitInterrupted, Err: err}
+	}
+	if err != nil {
+		return err
+	}
+	// The wizard's screen is gone once it exits; the URL stays in the scrollback.
+	fmt.Fprintf(g.Stdout, "Webhook URL for Customer.io:\n%s\n", res.WebhookURL)
+	return nil
+}
+
+// wizardEnv connects the wizard to credentials storage and the Platform through the same connect() every
+// command uses, and remembers the connections it opened so their local platform and trace are closed.
+type wizardEnv struct {
+	g     *Globals
+	conns []*connection
+}
+
+func (w *wizardEnv) close() {
+	for _, c := range w.conns {
+		c.Close()
+	}
+}
+
+func (w *wizardEnv) last() *connection {
+	if len(w.conns) == 0 {
+		return nil
+	}
+	return w.conns[len(w.conns)-1]
+}
+
+func (w *wizardEnv) deps() ui.Deps {
+	var samples []ui.Sample
+	for _, s := range assets.Samples() {
+		samples = append(samples, ui.Sample{ObjectType: s.ObjectType, Metric: s.Metric, Body: s.Body})
+	}
+	return ui.Deps{
+		Profile:   w.g.Profile,
+		Local:     w.g.Local,
+		Prefill:   w.prefill,
+		Connect:   w.connect,
+		Save:      w.save,
+		Samples:   samples,
+		LoadEvent: loadSampleEvent,
+	}
+}
+
+// prefill reads what the profile knows; a missing config or secret just leaves fields empty.
+func (w *wizardEnv) prefill(ctx context.Context, p ui.Platform) (ui.Credentials, error) {
+	if p == ui.Local {
+		return ui.Credentials{OrgID: local.OrgID, ClientID: LocalClientID, ClientSecret: LocalClientSecret, Scopes: aep.DefaultScopes}, nil
+	}
+	paths := creds.DefaultPaths()
+	cfg, err := creds.LoadConfig(paths.ConfigFile)
+	if err != nil {
+		return ui.Credentials{Scopes: aep.DefaultScopes}, err
+	}
+	prof, _ := cfg.Profile(w.g.Profile)
+	c := ui.Credentials{OrgID: prof.OrgID, ClientID: prof.ClientID, Scopes: firstOf(prof.Scopes, aep.DefaultScopes)}
+	if c.OrgID != "" {
+		// Only a profile that has an org id can have a secret worth reading; this spares first-time
+		// users a keychain prompt.
+		c.ClientSecret, _, _ = creds.NewSecrets(paths).Get(ctx, w.g.Profile, creds.ClientSecret)
+	} else {
+		c.ClientSecret = os.Getenv(creds.EnvClientSecret)
+	}
+	return c, nil
+}
+
+func (w *wizardEnv) connect(ctx context.Context, p ui.Platform, c ui.Credentials) (ui.Engine, error) {
+	g := *w.g
+	g.Local = p == ui.Local
+	conn, err := connect(ctx, &g, overrides{OrgID: c.OrgID, ClientID: c.ClientID, Scopes: c.Scopes, ClientSecret: c.ClientSecret})
+	if err != nil {
+		return nil, err
+	}
+	w.conns = append(w.conns, conn)
+	return conn.Session, nil
+}
+
+// save writes the profile (never the secret) and, for Adobe, the secret to the keychain. It returns a
+// sentence for the user about where the secret went.
+func (w *wizardEnv) save(ctx context.Context, p ui.Platform, c ui.Credentials, sandbox string) (string, error) {
+	conn := w.last()
+	if conn == nil {
+		return "", errors.New("no verified connection to save")
+	}
+	if sandbox != "" {
+		conn.Profile.Sandbox = sandbox
+	}
+	where := ""
+	switch {
+	case p == ui.Local:
+		where = "The local platform needs no secret."
+	case c.ClientSecret != "":
+		loc, err := creds.NewSecrets(conn.Paths).Set(ctx, conn.Profile.Name, creds.ClientSecret, c.ClientSecret, false)
+		if err != nil {
+			return "", fmt.Errorf("%w; set %s for each run instead, or run cioaep auth login --insecure-storage", err, creds.EnvClientSecret)
+		}
+		where = "The client secret is in the " + string(loc) + "."
+	}
+	return where, conn.saveProfile()
+}
+
+// loadSampleEvent reads a sample event file for the events step, with messages that name the file.
+func loadSampleEvent(path string) (map[string]any, error) {
+	body, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil, fmt.Errorf("%s does not exist: check the path", path)
+	case err != nil:
+		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+	}
+	ev, err := cio.DecodeEvent(body)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return ev.Payload, nil
+}
+
+// nonInteractiveHint is the usage message without a terminal: the setup command that does the same with
+// flags, filled in from the profile where it can be.
+func (w *wizardEnv) nonInteractiveHint() string {
+	args := []string{"cioaep", "setup", "--non-interactive"}
+	if w.g.Local {
+		args = append(args, "--local")
+	}
+	if w.g.Profile != "default" {
+		args = append(args, "--profile", w.g.Profile)
+	}
+	prefix := ""
+	if !w.g.Local {
+		prof := creds.Profile{}
+		if cfg, err := creds.LoadConfig(creds.DefaultPaths().ConfigFile); err == nil {
+			prof, _ = cfg.Profile(w.g.Profile)
+		}
+		args = append(args, "--org-id", firstOf(prof.OrgID, "<ORG_ID>@AdobeOrg"), "--client-id", firstOf(prof.ClientID, "<CLIENT_ID>"),
+			"--sandbox", firstOf(prof.Sandbox, "prod"))
+		prefix = creds.EnvClientSecret + "=<secret> "
+	}
+	args = append(args, "--events", "all", "--new-dataset", `"Customer.io events"`, "--new-schema")
+	return "the wizard needs a terminal (or --accessible for plain prompts). Without one, run the same setup with flags:\n\n  " +
+		prefix + strings.Join(args, " ") + "\n\n--dataset ID streams into an existing dataset instead; cioaep setup --help lists every flag."
+}
+
+// wizardTerminal reports whether v is a terminal (tests pass buffers, which are not).
+func wizardTerminal(v any) bool {
+	f, ok := v.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

@@ -1,0 +1,175 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/creack/pty"
+)
+
+// syncDrive runs the wizard without a program: it feeds msgs to Update and runs the commands they
+// return until nothing is left, skipping spinner ticks. Benchmarks use it to reach a step quickly.
+func syncDrive(w *wizard, msgs ...tea.Msg) {
+	queue := append([]tea.Msg(nil), msgs...)
+	for len(queue) > 0 {
+		msg := queue[0]
+		queue = queue[1:]
+		_, cmd := w.Update(msg)
+		queue = append(queue, runCmd(cmd)...)
+	}
+}
+
+func runCmd(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	switch m := cmd().(type) {
+	case nil:
+		return nil
+	case tea.BatchMsg:
+		var out []tea.Msg
+		for _, c := range m {
+			out = append(out, runCmd(c)...)
+		}
+		return out
+	case tea.QuitMsg:
+		return nil
+	default:
+		if fmt.Sprintf("%T", m) == "spinner.TickMsg" {
+			return nil
+		}
+		return []tea.Msg{m}
+	}
+}
+
+// BenchmarkView draws each step at 120×40, as it stands at the end of the default path; the budget is
+// 1 ms per frame.
+func BenchmarkView(b *testing.B) {
+	w := testWizard(newWorld().deps(false))
+	syncDrive(w, tea.WindowSizeMsg{Width: 120, Height: 40})
+	for range len(w.steps) - 1 {
+		syncDrive(w, tea.KeyMsg{Type: tea.KeyEnter})
+	}
+	if !w.done {
+		b.Fatalf("driving the default path stopped at step %d", w.cur)
+	}
+	for i, s := range w.steps {
+		w.cur = i
+		b.Run(s.title(), func(b *testing.B) {
+			for b.Loop() {
+				_ = w.View()
+			}
+		})
+	}
+}
+
+// BenchmarkFilter10k types a query into the filter of a 10,000-row list; each op is one keystroke.
+func BenchmarkFilter10k(b *testing.B) {
+	l := bigList()
+	query := "cust email 12"
+	b.ResetTimer()
+	for n := 0; b.Loop(); n++ {
+		k := n % (len(query) + 1)
+		if k == 0 {
+			l.setQuery("")
+			continue
+		}
+		l.setQuery(query[:k])
+		_ = l.view(118, 30)
+	}
+}
+
+// BenchmarkRank10k is the ranking that runs off the keystroke path when a query matches more than
+// rankLimit rows (here every one of 10,000).
+func BenchmarkRank10k(b *testing.B) {
+	l := bigList()
+	all := indexRange(0, len(l.items))
+	for b.Loop() {
+		rank("c", l.search, all)
+	}
+}
+
+// bigList is a 10,000-row list like a large organisation's datasets.
+func bigList() *pickList {
+	w := testWizard(newWorld().deps(false))
+	l := newPickList(w.c, false)
+	for i := range 10000 {
+		l.add(listItem{title: fmt.Sprintf("Dataset %05d customer events %s", i, []string{"web", "email", "mobile", "crm"}[i%4]),
+			detail: fmt.Sprintf("schema: Schema %d", i%37)})
+	}
+	return l
+}
+
+const ptyHelperEnv = "CIOAEP_UI_PTY_HELPER"
+
+// ptyHelper is the program the launch benchmark starts: the test binary, re-run as the wizard.
+func ptyHelper() int {
+	_, _ = Run(context.Background(), newWorld().deps(false), os.Stdin, os.Stdout)
+	return 0
+}
+
+// BenchmarkLaunchToFirstFrame starts the wizard in a pseudo-terminal and times it until the first frame
+// has been drawn; the budget is 50 ms.
+func BenchmarkLaunchToFirstFrame(b *testing.B) {
+	for b.Loop() {
+		_, took := firstFrame(b)
+		b.ReportMetric(float64(took.Microseconds())/1000, "ms/first-frame")
+	}
+}
+
+// TestNoColor draws the first frame through a pty with and without NO_COLOR: colours without it (so the
+// check can fail), none with it.
+func TestNoColor(t *testing.T) {
+	colour := []byte("\x1b[1;35m")
+	if frame, _ := firstFrame(t); !bytes.Contains(frame, colour) {
+		t.Fatalf("expected colour without NO_COLOR: %q", frame)
+	}
+	if frame, _ := firstFrame(t, "NO_COLOR=1"); bytes.Contains(frame, colour) || bytes.Contains(frame, []byte("\x1b[90m")) {
+		t.Errorf("colour drawn under NO_COLOR: %q", frame)
+	}
+}
+
+// firstFrame runs the wizard (this test binary, re-run as ptyHelper) in a pseudo-terminal and returns
+// everything it wrote up to its first frame and how long that took. Bubble Tea v1 asks the terminal for
+// its background colour in its package init (OSC 11, then a cursor position report); firstFrame answers
+// both as any terminal would, since a pty nobody answers makes termenv wait out its 5 s timeout.
+func firstFrame(tb testing.TB, env ...string) ([]byte, time.Duration) {
+	tb.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cmd := exec.Command(exe, "-test.run=^$")
+	cmd.Env = append(append(os.Environ(), ptyHelperEnv+"=1", "TERM=xterm-256color"), env...)
+	t0 := time.Now()
+	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 24, Cols: 80})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		_ = f.Close()
+	}()
+	var seen bytes.Buffer
+	buf := make([]byte, 4096)
+	answered := false
+	for !bytes.Contains(seen.Bytes(), []byte("Step 1 of 9")) {
+		n, err := f.Read(buf)
+		if err != nil {
+			tb.Fatalf("no first frame: %v (%q)", err, seen.String())
+		}
+		seen.Write(buf[:n])
+		if !answered && bytes.Contains(seen.Bytes(), []byte("\x1b[6n")) {
+			answered = true
+			_, _ = f.Write([]byte("\x1b]11;rgb:0000/0000/0000\x1b\\\x1b[1;1R"))
+		}
+	}
+	return seen.Bytes(), time.Since(t0)
+}

@@ -1,0 +1,126 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/spinner"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/cioaep/cioaep/flow"
+)
+
+// Minimum terminal size the steps are laid out for; below it the wizard asks for a larger window.
+const (
+	minWidth  = 60
+	minHeight = 16
+)
+
+// common is the one value every step shares, as soft-serve's components share theirs: styles, keys,
+// size, the context, the dependencies and the choices made so far. Steps write their choice into it only
+// when the user moves on, so going back never loses anything.
+type common struct {
+	ctx    context.Context
+	deps   Deps
+	st     styles
+	keys   keyMap
+	spin   spinner.Model
+	width  int
+	height int
+
+	platform Platform
+	engine   Engine
+	// engineGen counts engines, so a step can tell that what it loaded came from an older connection.
+	engineGen int
+	plan      flow.Plan
+	// samples are the events the mapping is built from: the embedded samples of the chosen object types
+	// plus any file the user loaded.
+	samples []map[string]any
+	planned []flow.PlannedStep
+	result  flow.Result
+
+	tickets int
+	// forward is set by a step that is finished; the wizard moves on before handling the next message,
+	// so a second enter typed quickly lands on the new step instead of finishing the old one twice.
+	forward bool
+}
+
+// advance asks the wizard to move to the next step once the current message is handled.
+func (c *common) advance() tea.Cmd {
+	c.forward = true
+	return nil
+}
+
+// ticket numbers an async request; a reply carrying an older ticket than the step expects is dropped,
+// so a slow answer for a sandbox the user has since left is never drawn.
+func (c *common) ticket() int {
+	c.tickets++
+	return c.tickets
+}
+
+// bodyWidth and bodyHeight are the room a step has between the header and the help line.
+func (c *common) bodyWidth() int { return max(c.width-2, 10) }
+
+func (c *common) bodyHeight() int { return max(c.height-4, 3) }
+
+// fit cuts a line to w cells so a long value never wraps and breaks the layout.
+func fit(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	return ansi.Truncate(s, w, "…")
+}
+
+// errText renders an engine error for people: flow.Explain says what happened and what to do.
+// It keeps the explanation's line break and wraps to the body width, so the advice is never cut off.
+func (c *common) errText(err error) string {
+	return c.st.err.Width(c.bodyWidth() - 2).Render("✗ " + cleanBlock(flow.Explain(err)))
+}
+
+// busy renders the spinner and a label.
+func (c *common) busy(label string) string {
+	return c.spin.View() + " " + label
+}
+
+// columns places a side pane to the right of main when there is room, else below it.
+func (c *common) columns(main, side string, mainWidth int) string {
+	if c.bodyWidth() >= mainWidth+30 {
+		return lipgloss.JoinHorizontal(lipgloss.Top, lipgloss.NewStyle().Width(mainWidth).Render(main), side)
+	}
+	return lipgloss.JoinVertical(lipgloss.Left, main, side)
+}
+
+// window keeps height lines of a form around line focus, so a form taller than the terminal scrolls
+// instead of losing its lower fields.
+func window(lines []string, focus, height int) []string {
+	if len(lines) <= height || height <= 0 {
+		return lines
+	}
+	start := min(max(focus-height/2, 0), len(lines)-height)
+	return lines[start : start+height]
+}
+
+// para wraps prose to the body width; text is written as paragraphs, never with hard line breaks, so it
+// reads at 60 columns as well as at 200.
+func (c *common) para(s string) string {
+	return lipgloss.NewStyle().Width(c.bodyWidth() - 1).Render(s)
+}
+
+// numbered renders steps as "  1. text", wrapped lines hanging under the text.
+func (c *common) numbered(items []string) string {
+	style := lipgloss.NewStyle().Width(c.bodyWidth() - 6)
+	var b strings.Builder
+	for i, it := range items {
+		for j, l := range strings.Split(style.Render(it), "\n") {
+			prefix := "     "
+			if j == 0 {
+				prefix = fmt.Sprintf("  %d. ", i+1)
+			}
+			b.WriteString(prefix + strings.TrimRight(l, " ") + "\n")
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,137 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+
+	"github.com/cioaep/cioaep/flow"
+)
+
+func (s *destinationStep) view() string {
+	if s.picking != 0 {
+		return s.pickerView()
+	}
+	st := s.c.st
+	w := s.c.bodyWidth() - 24
+	check := func(b bool) string {
+		if b {
+			return "[x]"
+		}
+		return "[ ]"
+	}
+	var lines []string
+	focusLine := 0
+	for i, r := range s.rows() {
+		mark := "  "
+		if i == s.rowIndex {
+			mark = st.accent.Render("> ")
+			focusLine = len(lines)
+		}
+		label, value := "", ""
+		switch r {
+		case rowKind:
+			label, value = "Destination", "‹ "+kindLabels[s.kind]+" ›"
+		case rowDataset:
+			label, value = "Dataset", st.subtle.Render("press enter to choose")+s.loadNote(s.dsLoad, len(s.dsItems), "datasets")
+			if s.dsChosen >= 0 {
+				d := s.dsItems[s.dsChosen]
+				value = clean(d.Name) + st.subtle.Render("  schema: "+clean(s.schemaTitle(d.SchemaID)))
+			}
+		case rowSchema:
+			label, value = "Schema", st.subtle.Render("press enter to choose")+s.loadNote(s.scLoad, len(s.scItems), "schemas")
+			if s.scChosen >= 0 {
+				value = clean(s.scItems[s.scChosen].Title)
+			}
+		case rowProfile:
+			label, value = "", check(s.profile)+" Enable for Profile"
+		case rowDiag:
+			label, value = "", check(s.diag)+" Error diagnostics"
+		case rowPartial:
+			label, value = "", check(s.partial)+" Partial ingestion"
+		case rowThreshold:
+			label, value = "  threshold %", inputView(s.inputs[r], 6)
+		case rowName:
+			label, value = "Dataset name", inputView(s.inputs[r], w)
+		case rowDesc:
+			label, value = "  description", inputView(s.inputs[r], w)
+		case rowFlowName:
+			label, value = "Dataflow name", inputView(s.inputs[r], w)
+		case rowFlowDesc:
+			label, value = "  description", inputView(s.inputs[r], w)
+		}
+		if r == rowProfile {
+			lines = append(lines, "")
+		}
+		lines = append(lines, mark+fmt.Sprintf("%-22s", label)+value)
+		if r == rowKind && s.kind == flow.NewSchema {
+			lines = append(lines, "  "+strings.Repeat(" ", 22)+st.subtle.Render("cioaep creates the schema, its field group and email identity"))
+		}
+	}
+	if s.problem != "" {
+		lines = append(lines, "", st.err.Render("✗ "+s.problem))
+		focusLine = len(lines) - 1
+	}
+	head := "Where should Customer.io events land?\n\n"
+	return head + strings.Join(window(lines, focusLine, s.c.bodyHeight()-2), "\n")
+}
+
+// loadNote tells, next to a picker row, that its list is still arriving or failed.
+func (s *destinationStep) loadNote(st loadState, n int, what string) string {
+	switch st {
+	case loadWorking:
+		return s.c.st.subtle.Render(fmt.Sprintf("  (%s loading %s… %d so far)", s.c.spin.View(), what, n))
+	case loadFailed:
+		return s.c.st.err.Render("  (could not load " + what + ")")
+	}
+	return ""
+}
+
+func (s *destinationStep) pickerView() string {
+	l, state, err, n, what := s.datasets, s.dsLoad, s.dsErr, len(s.dsItems), "datasets"
+	if s.picking == rowSchema {
+		l, state, err, n, what = s.schemas, s.scLoad, s.scErr, len(s.scItems), "schemas"
+	}
+	head := fmt.Sprintf("Choose one of the %d %s in this sandbox", n, what)
+	if state == loadWorking {
+		head = fmt.Sprintf("Choose one of the %s in this sandbox (still loading)", what)
+	}
+	if pos := l.position(); pos != "" {
+		head += s.c.st.subtle.Render("  " + pos)
+	}
+	var foot string
+	switch state {
+	case loadWorking:
+		foot = s.c.busy(fmt.Sprintf("loading %s… %d so far; you can already choose", what, n))
+	case loadFailed:
+		foot = s.c.errText(err) + "\nPress r to try again."
+	case loadDone:
+		if n == 0 {
+			foot = s.c.st.warn.Render("This sandbox has no "+what+".") + " Press esc and choose another destination."
+		}
+	}
+	body := l.view(s.c.bodyWidth(), s.c.bodyHeight()-5)
+	return head + "\n\n" + body + "\n\n" + foot
+}
+
+func (s *destinationStep) help() []key.Binding {
+	k := s.c.keys
+	if s.picking != 0 {
+		if s.datasets.filtering || s.schemas.filtering {
+			return []key.Binding{k.ClearFilter}
+		}
+		return []key.Binding{k.Move, k.Filter, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose")),
+			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close"))}
+	}
+	b := []key.Binding{k.Move}
+	switch s.focused() {
+	case rowKind:
+		b = append(b, k.Left)
+	case rowProfile, rowDiag, rowPartial:
+		b = append(b, k.Toggle)
+	case rowDataset, rowSchema:
+		return append(b, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose")))
+	}
+	return append(b, k.Next)
+}

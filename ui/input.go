@@ -1,0 +1,30 @@
+package ui
+
+import (
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/textinput"
+)
+
+// newInput makes a text field. The cursor does not blink: a blinking cursor redraws the screen twice a
+// second for nothing and makes golden views differ between runs.
+func newInput(placeholder, value string) textinput.Model {
+	t := textinput.New()
+	t.Prompt = ""
+	t.Placeholder = placeholder
+	setValue(&t, value)
+	t.Cursor.SetMode(cursor.CursorStatic)
+	return t
+}
+
+// inputView draws a field at width w.
+func inputView(t *textinput.Model, w int) string {
+	t.Width = max(w-1, 4)
+	return t.View()
+}
+
+// setValue fills a field and puts the cursor at its start, so an unfocused field shows the beginning of
+// a long value (scopes) rather than its tail.
+func setValue(t *textinput.Model, v string) {
+	t.SetValue(v)
+	t.CursorStart()
+}

@@ -1,0 +1,165 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/cioaep/cioaep/flow"
+)
+
+// doneStep shows the webhook URL in full, copies it on request and says how to paste it into Customer.io.
+// Other commands add keys to it through Deps.Actions (send a test event, create the webhook for me).
+type doneStep struct {
+	c        *common
+	saved    string // what happened to the profile
+	copied   *CopyResult
+	actNote  string
+	acting   bool
+	scroll   scroller
+	saving   bool // the profile is being written; quitting waits for it
+	leaving  bool // q was pressed while saving
+	saveTick int
+	copyTick int
+	actTick  int
+}
+
+func newDone(c *common) *doneStep { return &doneStep{c: c} }
+
+func (s *doneStep) title() string { return "Done" }
+
+func (s *doneStep) ownsEsc() bool { return true }
+
+// enter remembers the sandbox in the profile, so status, endpoint and send-test work without flags.
+func (s *doneStep) enter() tea.Cmd {
+	s.saveTick, s.saving = s.c.ticket(), true
+	ctx, deps, p, sandbox := s.c.ctx, s.c.deps, s.c.platform, s.c.plan.Sandbox
+	return do(s.saveTick, func() (string, error) { return deps.Save(ctx, p, Credentials{}, sandbox) })
+}
+
+func (s *doneStep) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case doneMsg[string]:
+		switch msg.ticket {
+		case s.saveTick:
+			s.saving = false
+			if s.leaving {
+				return quit
+			}
+			if msg.err != nil {
+				s.saved = s.c.st.warn.Render("The profile was not updated: " + clean(msg.err.Error()))
+			} else {
+				s.saved = "Profile " + fmt.Sprintf("%q", s.c.deps.Profile) + " remembers this dataflow: cioaep status and cioaep endpoint show it again."
+			}
+		case s.actTick:
+			s.acting = false
+			if msg.err != nil {
+				s.actNote = s.c.st.err.Render("✗ " + clean(flow.Explain(msg.err)))
+			} else {
+				s.actNote = s.c.st.ok.Render("✓ ") + clean(msg.val)
+			}
+		}
+	case doneMsg[CopyResult]:
+		if msg.ticket == s.copyTick {
+			s.copied = &msg.val
+		}
+	case tea.KeyMsg:
+		return s.key(msg)
+	}
+	return nil
+}
+
+func (s *doneStep) key(msg tea.KeyMsg) tea.Cmd {
+	k := s.c.keys
+	if s.scroll.key(msg, k) {
+		return nil
+	}
+	switch {
+	case key.Matches(msg, k.QuitDone), msg.Type == tea.KeyEnter:
+		if s.saving {
+			s.leaving = true
+			return nil
+		}
+		return quit
+	case key.Matches(msg, k.Copy):
+		s.copyTick = s.c.ticket()
+		url, cp := s.c.result.WebhookURL, s.c.deps.Copy
+		return do(s.copyTick, func() (CopyResult, error) {
+			if cp == nil {
+				return CopyResult{Message: "Nothing could be copied here: select the URL with the mouse."}, nil
+			}
+			return cp(url), nil
+		})
+	}
+	for _, a := range s.c.deps.Actions {
+		if msg.String() == a.Key && !s.acting {
+			s.acting, s.actNote = true, ""
+			s.actTick = s.c.ticket()
+			ctx, res, run := s.c.ctx, s.c.result, a.Run
+			return do(s.actTick, func() (string, error) { return run(ctx, res) })
+		}
+	}
+	return nil
+}
+
+// wrapURL breaks the URL into lines of w cells without adding characters, so it stays whole when the
+// terminal is narrower than it (copy by mouse still gets all of it, minus the line breaks).
+func wrapURL(u string, w int) []string {
+	var out []string
+	for len(u) > w && w > 0 {
+		out = append(out, u[:w])
+		u = u[w:]
+	}
+	return append(out, u)
+}
+
+func (s *doneStep) view() string {
+	st := s.c.st
+	var b strings.Builder
+	b.WriteString(st.ok.Render("✓ The dataflow is ready.") + " Paste this URL into Customer.io:\n\n")
+	for _, l := range wrapURL(clean(s.c.result.WebhookURL), s.c.bodyWidth()-2) {
+		b.WriteString("  " + st.accent.Render(l) + "\n")
+	}
+	switch {
+	case s.copied == nil:
+		b.WriteString(st.subtle.Render("  press c to copy it") + "\n")
+	case s.copied.OK:
+		b.WriteString("  " + st.ok.Render("✓ ") + clean(s.copied.Message) + "\n")
+	default:
+		b.WriteString("  " + st.warn.Render("! ") + clean(s.copied.Message) + "\n")
+	}
+	var labels []string
+	for _, e := range s.c.plan.Events {
+		if o, ok := flow.LookupObjectType(e); ok {
+			labels = append(labels, o.Label)
+		}
+	}
+	b.WriteString("\nIn Customer.io:\n")
+	b.WriteString(s.c.numbered([]string{
+		"Open Data & Integrations → Integrations → Reporting Webhooks.",
+		"Click Add Reporting Webhook and give it a name.",
+		"Paste the URL into Webhook Endpoint.",
+		"Tick the same events: " + strings.Join(labels, ", ") + ".",
+		"Click Save and Enable Webhook.",
+	}))
+	b.WriteString("\n" + st.subtle.Render(s.c.para("Adobe asks for about five minutes after creating a dataflow before data flows; Customer.io's Activity Logs show each delivery.")) + "\n")
+	if s.saved != "" {
+		b.WriteString(st.subtle.Render(s.c.para(s.saved)) + "\n")
+	}
+	if s.acting {
+		b.WriteString(s.c.busy("working…") + "\n")
+	} else if s.actNote != "" {
+		b.WriteString(s.actNote + "\n")
+	}
+	return s.scroll.view(b.String(), s.c.bodyHeight())
+}
+
+func (s *doneStep) help() []key.Binding {
+	b := []key.Binding{s.c.keys.Copy}
+	for _, a := range s.c.deps.Actions {
+		b = append(b, key.NewBinding(key.WithKeys(a.Key), key.WithHelp(a.Key, a.Label)))
+	}
+	return s.scroll.help(s.c.keys, append(b, s.c.keys.QuitDone))
+}

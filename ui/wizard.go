@@ -1,0 +1,235 @@
+// Package ui is cioaep's terminal wizard: one top-level Bubble Tea model that walks through Adobe's
+// Customer.io source tutorial step by step, one file per step, all sharing one common value. The wizard
+// never calls the network itself: it hands work to the engine inside tea.Cmds and draws the replies.
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/spinner"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/cioaep/cioaep/flow"
+)
+
+// ErrQuit is returned by Run when the user left before the dataflow was made.
+var ErrQuit = errors.New("setup stopped before the dataflow was created: run cioaep again to pick up where you left off")
+
+// step is what every wizard page implements, like soft-serve's components: it reads and writes the
+// shared common value, does no I/O in update, and says which keys it offers.
+type step interface {
+	title() string
+	// enter is called each time the step is reached going forward; it starts any loading it needs.
+	enter() tea.Cmd
+	// update gets every key while the step is current and every other message always, so replies to
+	// work it started arrive even after the user has gone back.
+	update(msg tea.Msg) tea.Cmd
+	view() string
+	help() []key.Binding
+	// ownsEsc says esc means something inside the step right now (closing a filter, a picker, an edit)
+	// or that going back is not possible (while creating).
+	ownsEsc() bool
+}
+
+// wizard is the top-level model.
+type wizard struct {
+	c       *common
+	cancel  context.CancelFunc
+	steps   []step
+	cur     int
+	help    help.Model
+	confirm bool // "quit while creating?" is showing
+	done    bool // the done step was reached
+}
+
+func newWizard(ctx context.Context, deps Deps) *wizard {
+	ctx, cancel := context.WithCancel(ctx)
+	c := &common{
+		ctx:    ctx,
+		deps:   deps,
+		st:     newStyles(),
+		keys:   newKeyMap(),
+		spin:   spinner.New(spinner.WithSpinner(spinner.MiniDot)),
+		width:  80,
+		height: 24,
+		plan:   flow.Plan{ID: flow.NewPlanID(), Profile: deps.Profile},
+	}
+	if deps.Local {
+		c.platform = Local
+	}
+	h := help.New()
+	h.ShortSeparator = " · "
+	// help's default styles are adaptive colours; see styles for why the wizard avoids those.
+	h.Styles = help.Styles{
+		ShortKey:       lipgloss.NewStyle().Bold(true),
+		ShortDesc:      c.st.subtle,
+		ShortSeparator: c.st.subtle,
+		Ellipsis:       c.st.subtle,
+	}
+	w := &wizard{c: c, cancel: cancel, help: h}
+	w.steps = []step{
+		newWelcome(c), newCredentials(c), newSandbox(c), newEvents(c), newDestination(c),
+		newMapping(c), newReview(c), newCreate(c), newDone(c),
+	}
+	return w
+}
+
+func (w *wizard) Init() tea.Cmd {
+	return tea.Batch(w.c.spin.Tick, w.steps[0].enter())
+}
+
+func (w *wizard) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd := w.update(msg)
+	if w.c.forward {
+		w.c.forward = false
+		if w.cur < len(w.steps)-1 {
+			w.cur++
+			w.done = w.cur == len(w.steps)-1
+			cmd = tea.Batch(cmd, w.steps[w.cur].enter())
+		}
+	}
+	return w, cmd
+}
+
+func (w *wizard) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		w.c.width, w.c.height = msg.Width, msg.Height
+		return nil
+	case spinner.TickMsg:
+		var cmd tea.Cmd
+		w.c.spin, cmd = w.c.spin.Update(msg)
+		return cmd
+	case quitMsg:
+		w.cancel()
+		return tea.Quit
+	case rankedMsg:
+		msg.list.ranked(msg)
+		return nil
+	case tea.KeyMsg:
+		return w.key(msg)
+	}
+	var cmds []tea.Cmd
+	for _, s := range w.steps {
+		cmds = append(cmds, s.update(msg))
+	}
+	return tea.Batch(cmds...)
+}
+
+// quitMsg ends the program; steps send it (done's `q`, create's "quit and keep the journal").
+type quitMsg struct{}
+
+func quit() tea.Msg { return quitMsg{} }
+
+func (w *wizard) key(msg tea.KeyMsg) tea.Cmd {
+	k := w.c.keys
+	if w.confirm {
+		switch {
+		case key.Matches(msg, k.Yes), key.Matches(msg, k.Quit):
+			return quit
+		case key.Matches(msg, k.No):
+			w.confirm = false
+		}
+		return nil
+	}
+	if key.Matches(msg, k.Quit) {
+		if c, ok := w.steps[w.cur].(*createStep); ok && c.running() {
+			w.confirm = true
+			return nil
+		}
+		return quit
+	}
+	if w.tooSmall() {
+		return nil
+	}
+	cur := w.steps[w.cur]
+	if key.Matches(msg, k.Back) && !cur.ownsEsc() {
+		if w.cur > 0 {
+			w.cur--
+		}
+		return nil
+	}
+	return cur.update(msg)
+}
+
+func (w *wizard) tooSmall() bool { return w.c.width < minWidth || w.c.height < minHeight }
+
+func (w *wizard) View() string {
+	c := w.c
+	if w.tooSmall() {
+		return fmt.Sprintf("Make the terminal larger: cioaep needs at least %d×%d (now %d×%d).\nNothing is lost; ctrl+c quits.",
+			minWidth, minHeight, c.width, c.height)
+	}
+	cur := w.steps[w.cur]
+	where := "Adobe Experience Platform"
+	if c.platform == Local {
+		where = "local platform"
+	}
+	left := c.st.title.Render("cioaep") + "  " + fmt.Sprintf("Step %d of %d · %s", w.cur+1, len(w.steps), cur.title())
+	right := c.st.subtle.Render("profile " + clean(c.deps.Profile) + " · " + where)
+	header := left
+	if gap := c.width - lipgloss.Width(left) - lipgloss.Width(right) - 2; gap > 0 {
+		header += strings.Repeat(" ", gap) + right
+	}
+
+	body := cur.view()
+	lines := strings.Split(body, "\n")
+	if len(lines) > c.bodyHeight() {
+		lines = lines[:c.bodyHeight()]
+	}
+	for i, l := range lines {
+		lines[i] = " " + fit(l, c.bodyWidth())
+	}
+	body = strings.Join(lines, "\n") + strings.Repeat("\n", c.bodyHeight()-len(lines))
+
+	var foot string
+	if w.confirm {
+		foot = c.st.warn.Render("Quit while creating? The next run resumes from the journal.") +
+			"\n" + w.help.ShortHelpView([]key.Binding{c.keys.Yes, c.keys.No})
+	} else {
+		// The key that moves on goes first, so a narrow help line never cuts it off.
+		bindings := slices.SortedStableFunc(slices.Values(cur.help()), func(a, b key.Binding) int {
+			return boolInt(!slices.Contains(a.Keys(), "enter")) - boolInt(!slices.Contains(b.Keys(), "enter"))
+		})
+		if w.cur > 0 && !cur.ownsEsc() {
+			bindings = append(bindings, c.keys.Back)
+		}
+		w.help.Width = c.width - 1
+		foot = "\n" + w.help.ShortHelpView(append(bindings, c.keys.Quit))
+	}
+	return fit(header, c.width) + "\n\n" + body + "\n" + foot
+}
+
+// Run starts the full-screen wizard and returns the dataflow it made. It returns ErrQuit when the user
+// left before the end.
+func Run(ctx context.Context, deps Deps, in io.Reader, out io.Writer) (flow.Result, error) {
+	w := newWizard(ctx, deps)
+	defer w.cancel()
+	// 120 frames a second halves the wait for the first frame and for each key's echo against the default 60.
+	p := tea.NewProgram(w, tea.WithContext(ctx), tea.WithInput(in), tea.WithOutput(out), tea.WithAltScreen(), tea.WithFPS(120))
+	if _, err := p.Run(); err != nil {
+		if errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, context.Canceled) {
+			return flow.Result{}, ErrQuit
+		}
+		return flow.Result{}, fmt.Errorf("the wizard stopped: %w", err)
+	}
+	if !w.done {
+		return flow.Result{}, ErrQuit
+	}
+	return w.c.result, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
