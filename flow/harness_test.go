@@ -83,6 +83,13 @@ func (w *wire) breakAt(k int, mode fault) {
 	w.calls, w.at, w.mode, w.hit = nil, k, mode, ""
 }
 
+// hitCall names the call that was broken, or "" when the run never reached it.
+func (w *wire) hitCall() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.hit
+}
+
 func (w *wire) log() []string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
