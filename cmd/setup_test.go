@@ -150,13 +150,20 @@ func (w *setupWorld) census(t *testing.T) map[string]int {
 		}
 		return nil
 	}))
+	sets, err := c.FindMappingSets(ctx, "")
+	setupMust(t, err)
+	for _, ms := range sets {
+		if tagged(ms.Name) {
+			n[flow.KindMapping]++
+		}
+	}
 	return n
 }
 
 func (w *setupWorld) wantOneOfEach(t *testing.T) {
 	t.Helper()
 	n := w.census(t)
-	for _, k := range []string{flow.KindSource, flow.KindTarget, flow.KindFlow, flow.KindDataset, flow.KindSchema} {
+	for _, k := range []string{flow.KindSource, flow.KindTarget, flow.KindFlow, flow.KindMapping, flow.KindDataset, flow.KindSchema} {
 		if n[k] != 1 {
 			t.Errorf("platform holds %d %s, want 1 (census %v)", n[k], k, n)
 		}

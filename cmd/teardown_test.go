@@ -118,3 +118,47 @@ func TestTeardownCommand(t *testing.T) {
 		t.Errorf("a second teardown = %s, want nothing to do", again.stdout)
 	}
 }
+
+// Issue 6 through the command: after a Customer.io schema setup, teardown --yes --include-dataset
+// deletes the dataflow and the dataset, schema and field group setup created; only the mapping set
+// stays (Data Prep has no delete) and says why.
+func TestTeardownIncludeDatasetCommand(t *testing.T) {
+	w := newOpsWorld(t)
+	w.setUp(t)
+	r := w.mustRun(t, ExitOK, "teardown", "--yes", "--json", "--include-dataset")
+	var lines []teardownLine
+	if err := json.Unmarshal([]byte(r.stdout), &lines); err != nil {
+		t.Fatalf("teardown --json: %v: %s", err, r.stdout)
+	}
+	done := map[string]bool{}
+	for _, l := range lines {
+		done[l.Kind] = l.Done
+		if l.Kind == "mappingSet" && (l.Action != "keep" || !strings.Contains(l.Reason, "no delete")) {
+			t.Errorf("mapping set: %+v", l)
+		}
+	}
+	for _, kind := range []string{"flow", "targetConnection", "sourceConnection", "dataset", "schema", "fieldGroup"} {
+		if !done[kind] {
+			t.Errorf("%s not deleted: %s", kind, r.stdout)
+		}
+	}
+	if n := w.taggedCount(t); n != 0 {
+		t.Errorf("%d cioaep resources left after teardown --include-dataset", n)
+	}
+	c := w.client()
+	ctx := context.Background()
+	found := 0
+	if err := c.Schemas(ctx, func(refs []aep.SchemaRef) error {
+		for _, ref := range refs {
+			if strings.Contains(ref.Title, "(cioaep ") {
+				found++
+			}
+		}
+		return nil
+	}); err != nil || found != 0 {
+		t.Errorf("%d cioaep schemas left (%v)", found, err)
+	}
+	if again := w.mustRun(t, ExitOK, "teardown", "--yes", "--json", "--include-dataset"); strings.TrimSpace(again.stdout) != "[]" {
+		t.Errorf("a second teardown = %s, want nothing to do", again.stdout)
+	}
+}

@@ -599,8 +599,9 @@ func (r *run) ensureTarget(ctx context.Context) (string, bool, error) {
 	return id, reused, err
 }
 
-// ensureMapping creates the mapping set. Mapping sets carry no name the client can search by, so after
-// an unknown outcome the run creates another one and references only the id it recorded.
+// ensureMapping creates the mapping set, named with the plan's tag like every other resource, so that
+// after an unknown outcome (a dropped connection on the create, or a run killed before the journal got
+// the id) the set is found by name instead of made twice.
 func (r *run) ensureMapping(ctx context.Context) (string, bool, error) {
 	var changed error
 	id, reused, err := r.ensure(ctx, resource{
@@ -617,8 +618,29 @@ func (r *run) ensureMapping(ctx context.Context) (string, bool, error) {
 			r.mapping = ms
 			return true, nil
 		},
+		find: func(ctx context.Context) (string, bool, error) {
+			sets, err := r.c.FindMappingSets(ctx, r.names.Mapping)
+			if err != nil {
+				return "", false, err
+			}
+			// The plan's name is unique to it; of sets with this name, only one on this schema and with
+			// these rules is the one an earlier attempt made (anything else is left for the verify's
+			// complaint or for reconfigure).
+			for _, ms := range sets {
+				if len(ms.Mappings) == 0 { // a list that leaves the rules out: read the set itself
+					if ms, err = r.c.MappingSet(ctx, ms.ID); err != nil {
+						return "", false, err
+					}
+				}
+				if ms.SchemaID == r.schemaID && sameRules(ms.Mappings, r.rules) {
+					r.mapping = ms
+					return ms.ID, true, nil
+				}
+			}
+			return "", false, nil
+		},
 		create: func(ctx context.Context) (string, error) {
-			ms, err := r.c.CreateMappingSet(ctx, aep.MappingInput{SchemaID: r.schemaID, Mappings: r.rules})
+			ms, err := r.c.CreateMappingSet(ctx, aep.MappingInput{Name: r.names.Mapping, SchemaID: r.schemaID, Mappings: r.rules})
 			r.mapping = ms
 			return ms.ID, err
 		},

@@ -296,7 +296,8 @@ func (s *Session) Adopt(ctx context.Context, df Dataflow) (Result, error) {
 		{KindDataset, df.DatasetID, df.DatasetName, carriesTag(df.DatasetName, df.PlanID)},
 		{KindSource, df.SourceConnectionID, df.SourceName, carriesTag(df.SourceName, df.PlanID)},
 		{KindTarget, df.TargetConnectionID, df.TargetName, carriesTag(df.TargetName, df.PlanID)},
-		// Mapping sets have no name; cioaep always makes its own for the flows it creates.
+		// The flow names its mapping set by id, which is all the journal needs; sets made by other
+		// tools often have no name, so none is recorded.
 		{KindMapping, df.MappingSetID, "", flowCreated},
 		{KindFlow, df.ID, df.Name, flowCreated},
 	} {

@@ -26,6 +26,7 @@ type wire struct {
 	mu    sync.Mutex
 	calls []string // "METHOD /path" of every Platform call (IMS token calls excluded)
 	at    int      // 1-based call to break; 0 = none
+	match string   // or: break the first call that is exactly this "METHOD /path"
 	mode  fault
 	hit   string // the call that was broken
 }
@@ -51,7 +52,8 @@ func (w *wire) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	}
 	w.mu.Lock()
 	w.calls = append(w.calls, r.Method+" "+r.URL.Path)
-	k, broken := len(w.calls), len(w.calls) == w.at
+	k := len(w.calls)
+	broken := k == w.at || (w.match != "" && w.hit == "" && w.match == r.Method+" "+r.URL.Path)
 	if broken {
 		w.hit = fmt.Sprintf("call %d %s %s", k, r.Method, r.URL.Path)
 	}
@@ -80,7 +82,15 @@ func (w *wire) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 func (w *wire) breakAt(k int, mode fault) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.calls, w.at, w.mode, w.hit = nil, k, mode, ""
+	w.calls, w.at, w.match, w.mode, w.hit = nil, k, "", mode, ""
+}
+
+// breakOn arms a fault at the first call that is exactly "METHOD /path", wherever it falls: the engine
+// runs independent steps in parallel, so a call's position varies from run to run.
+func (w *wire) breakOn(call string, mode fault) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.calls, w.at, w.match, w.mode, w.hit = nil, 0, call, mode, ""
 }
 
 // hitCall names the call that was broken, or "" when the run never reached it.
@@ -197,6 +207,13 @@ func (e *env) census(t testing.TB, schemaID string) map[string]int {
 		}
 		return nil
 	}))
+	sets, err := c.FindMappingSets(ctx, "")
+	must(t, err)
+	for _, ms := range sets {
+		if tagged(ms.Name) {
+			n[flow.KindMapping]++
+		}
+	}
 	n[flow.KindFieldGroup] = e.countFieldGroups(t, c)
 	if schemaID != "" {
 		ds, err := c.Descriptors(ctx, schemaID)

@@ -167,7 +167,7 @@ func (s *Session) ChangeMapping(ctx context.Context, df Dataflow, rules []datapr
 		if err != nil {
 			return change, err
 		}
-		if updated, err = c.UpdateMappingSet(ctx, mid, aep.MappingInput{SchemaID: cur.SchemaID, Mappings: rules}); err != nil {
+		if updated, err = c.UpdateMappingSet(ctx, mid, aep.MappingInput{Name: cur.Name, SchemaID: cur.SchemaID, Mappings: rules}); err != nil {
 			return change, fmt.Errorf("save the new rules in mapping set %s: %w", mid, err)
 		}
 	}

@@ -1,9 +1,11 @@
 package flow_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -62,10 +64,27 @@ func TestChangeMappingMapsLaterEvents(t *testing.T) {
 	old, err := s.Rules(ctx, df)
 	noErr(t, err)
 
+	// The PUT carries the whole mapping set, its tagged name included, so FindMappingSets still finds it.
+	var putName atomic.Value
+	hook := func(_ http.ResponseWriter, r *http.Request) bool {
+		if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/mappingSets/") {
+			raw, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(raw))
+			var body struct{ Name string }
+			_ = json.Unmarshal(raw, &body)
+			putName.Store(body.Name)
+		}
+		return false
+	}
+	op.hook.Store(&hook)
 	change, err := s.ChangeMapping(ctx, df, withEventType(old, `upper(metric)`))
+	op.hook.Store(nil)
 	noErr(t, err)
 	if change.NewVersion <= change.OldVersion || len(change.Diff) != 1 || change.Diff[0].Change != flow.RuleChanged {
 		t.Fatalf("change = %+v, want one changed rule and a higher version", change)
+	}
+	if name, _ := putName.Load().(string); !strings.HasPrefix(name, "Customer.io mapping (cioaep ") {
+		t.Errorf("the mapping set's PUT sent name %q, want its tagged name", name)
 	}
 	if !strings.Contains(change.Diff[0].String(), "upper(metric)") {
 		t.Errorf("diff line %q does not show the new source", change.Diff[0])

@@ -206,8 +206,6 @@ func (s *Session) journalItems(ctx context.Context, j *Journal, opts TeardownOpt
 			it.Action, it.Reason = ActionKeep, "Data Prep has no delete for mapping sets; an unused one does nothing"
 		case slices.Contains(datasetKinds, kind) && !opts.IncludeDataset:
 			it.Action, it.Reason = ActionKeep, "kept with its data: pass --include-dataset to delete it too"
-		case slices.Contains(datasetKinds, kind) && !canDeleteXDM(c):
-			it.Action, it.Reason = ActionKeep, "this cioaep build cannot delete it: delete it in Adobe Experience Platform's UI"
 		}
 		items = append(items, it)
 	}
@@ -258,20 +256,16 @@ func findByName(ctx context.Context, c *aep.Client, kind, name string, j *Journa
 	case KindFieldGroup:
 		ref, _, err := c.FindFieldGroup(ctx, name)
 		return ref.ID, err
+	case KindMapping:
+		// Found only to be kept (Data Prep has no delete), but found: the item then names the set an
+		// interrupted setup left behind instead of claiming it was never made.
+		sets, err := c.FindMappingSets(ctx, name)
+		if len(sets) > 0 {
+			return sets[0].ID, nil
+		}
+		return "", err
 	}
-	return "", nil // mapping sets have no name to search by
-}
-
-// xdmDeleter is the part of the client that removes what a NewSchema setup made beyond the dataflow.
-type xdmDeleter interface {
-	DeleteDataset(ctx context.Context, id string) error
-	DeleteSchema(ctx context.Context, id string) error
-	DeleteFieldGroup(ctx context.Context, id string) error
-}
-
-func canDeleteXDM(c *aep.Client) bool {
-	_, ok := any(c).(xdmDeleter)
-	return ok
+	return "", nil
 }
 
 // deleteResource deletes one resource; one that is already gone counts as deleted.
@@ -285,14 +279,12 @@ func (s *Session) deleteResource(ctx context.Context, it TeardownItem) error {
 		err = c.DeleteTargetConnection(ctx, it.ID)
 	case KindSource:
 		err = c.DeleteSourceConnection(ctx, it.ID)
-	case KindDataset, KindSchema, KindFieldGroup:
-		d, ok := any(c).(xdmDeleter)
-		if !ok {
-			return errors.New("this cioaep build cannot delete it")
-		}
-		err = map[string]func(context.Context, string) error{
-			KindDataset: d.DeleteDataset, KindSchema: d.DeleteSchema, KindFieldGroup: d.DeleteFieldGroup,
-		}[it.Kind](ctx, it.ID)
+	case KindDataset:
+		err = c.DeleteDataset(ctx, it.ID)
+	case KindSchema:
+		err = c.DeleteSchema(ctx, it.ID)
+	case KindFieldGroup:
+		err = c.DeleteFieldGroup(ctx, it.ID)
 	default:
 		return fmt.Errorf("teardown cannot delete a %s", it.Kind)
 	}

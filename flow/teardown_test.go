@@ -215,17 +215,30 @@ func TestTeardownIncludeDatasetRemovesEverything(t *testing.T) {
 	s, res := op.setUp(t)
 	items, err := s.PlanTeardown(ctx, flow.TeardownOptions{IncludeDataset: true})
 	noErr(t, err)
-	if slices.ContainsFunc(items, func(it flow.TeardownItem) bool { return strings.Contains(it.Reason, "build cannot delete") }) {
-		t.Skip("aep.Client has no DeleteDataset, DeleteSchema and DeleteFieldGroup yet: teardown keeps those and says so")
-	}
+	var order []string
 	for _, it := range items {
-		if it.Action != flow.ActionDelete && it.Kind != flow.KindMapping {
-			t.Errorf("%s %s: %s (%s), want delete", it.Kind, it.ID, it.Action, it.Reason)
-		}
+		order = append(order, it.Kind+":"+it.Action)
 	}
-	noErr(t, s.Teardown(ctx, items, nil))
+	want := []string{"flow:delete", "targetConnection:delete", "sourceConnection:delete", "mappingSet:keep", "dataset:delete", "schema:delete", "fieldGroup:delete"}
+	if !slices.Equal(order, want) {
+		t.Errorf("teardown plan = %v, want %v", order, want)
+	}
+	var done []string
+	noErr(t, s.Teardown(ctx, items, func(it flow.TeardownItem, err error) {
+		noErr(t, err)
+		done = append(done, it.Kind)
+	}))
+	if want := []string{flow.KindFlow, flow.KindTarget, flow.KindSource, flow.KindDataset, flow.KindSchema, flow.KindFieldGroup}; !slices.Equal(done, want) {
+		t.Errorf("teardown did %v, want %v", done, want)
+	}
 	if n := op.tagged(t); len(n) != 0 {
 		t.Errorf("left after teardown --include-dataset: %v", n)
+	}
+	if ds, err := op.client().Descriptors(ctx, res.SchemaID); err != nil || len(ds) != 0 {
+		t.Errorf("the deleted schema's descriptors: %+v (%v)", ds, err)
+	}
+	if _, err := os.Stat(filepath.Join(s.StateDir(), flow.JournalFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the journal survived a complete teardown (%v)", err)
 	}
 	fgTitle := "Customer.io reporting webhook events (cioaep " + planOf(t, items) + ")"
 	if _, ok, err := op.client().FindFieldGroup(ctx, fgTitle); ok || err != nil {
@@ -243,4 +256,31 @@ func planOf(t *testing.T, items []flow.TeardownItem) string {
 		t.Fatal("no plan id in the teardown items")
 	}
 	return items[0].PlanID
+}
+
+// A mapping set whose create reached Data Prep without its id reaching the journal is found by the
+// plan's tagged name and reported (kept: Data Prep has no delete), not mistaken for one never made.
+func TestTeardownFindsPendingMappingSetByName(t *testing.T) {
+	ctx := context.Background()
+	op := startOps(t)
+	_, res := op.setUp(t)
+	c := op.client()
+	const name = "Customer.io mapping (cioaep fed987)"
+	ms, err := c.CreateMappingSet(ctx, aep.MappingInput{Name: name, SchemaID: res.SchemaID,
+		Mappings: []dataprep.Rule{{SourceType: dataprep.Attribute, Source: "event_id", Destination: "_id"}}})
+	noErr(t, err)
+	dir := t.TempDir()
+	journal := `{"planId":"fed987","sandbox":"prod","resources":{
+	  "mappingSet":{"name":"` + name + `","pending":true,"created":true,"at":"2026-11-28T20:00:00Z"}}}`
+	noErr(t, os.WriteFile(filepath.Join(dir, flow.JournalFile), []byte(journal), 0o600))
+	s := op.session(dir)
+	items, err := s.PlanTeardown(ctx, flow.TeardownOptions{IncludeDataset: true})
+	noErr(t, err)
+	if len(items) != 1 || items[0].ID != ms.ID || items[0].Action != flow.ActionKeep || !strings.Contains(items[0].Reason, "no delete") {
+		t.Fatalf("plan = %+v, want mapping set %s found by name and kept", items, ms.ID)
+	}
+	noErr(t, s.Teardown(ctx, items, nil))
+	if _, err := os.Stat(filepath.Join(dir, flow.JournalFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the journal still names the mapping set of a dataflow that never was (%v)", err)
+	}
 }

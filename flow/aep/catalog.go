@@ -217,3 +217,14 @@ func (c *Client) CreateDataset(ctx context.Context, nd NewDataset) (string, erro
 	}
 	return "", ambiguous(fmt.Errorf("POST %s%s/dataSets: the answer %q names no dataset", c.cfg.PlatformURL, catalog, refs))
 }
+
+// DeleteDataset deletes a dataset and every batch in it (Catalog answers 200 with ["@/dataSets/<id>"]).
+// One that is already gone is not an error: a retried DELETE whose first attempt succeeded finds
+// nothing. Delete the dataflows writing to it first.
+func (c *Client) DeleteDataset(ctx context.Context, id string) error {
+	_, err := c.do(ctx, request{method: "DELETE", path: catalog + "/dataSets/" + url.PathEscape(id), kind: repeatable})
+	if isStatus(err, 404) {
+		return nil
+	}
+	return err
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/cioaep/cioaep/flow/dataprep"
@@ -17,6 +18,7 @@ const conversion = "/data/foundation/conversion"
 // of one schema.
 type MappingSet struct {
 	ID       string
+	Name     string // "" for mapping sets created without one (the UI and older clients send none)
 	Version  int
 	SchemaID string
 	Mappings []dataprep.Rule
@@ -24,6 +26,9 @@ type MappingSet struct {
 
 // MappingInput is what creates, updates, validation and previews send.
 type MappingInput struct {
+	// Name is the mapping set's name (data-prep.yaml's MappingSet.name), sent on create and update so an
+	// interrupted create can be found again with FindMappingSets. Validation and previews leave it out.
+	Name     string
 	SchemaID string // the target schema's $id; must match the flow's target connection (1425-400)
 	Mappings []dataprep.Rule
 }
@@ -39,9 +44,19 @@ func (in MappingInput) wire() map[string]any {
 	}
 }
 
+// stored is the body of a create or a PUT: the wire form plus the name, when there is one.
+func (in MappingInput) stored() map[string]any {
+	w := in.wire()
+	if in.Name != "" {
+		w["name"] = in.Name
+	}
+	return w
+}
+
 // wireMappingSet reads both the current and the older (sourceAttribute/destinationXdmPath) rule forms.
 type wireMappingSet struct {
 	ID           string `json:"id"`
+	Name         string `json:"name"`
 	Version      int    `json:"version"`
 	OutputSchema struct {
 		SchemaRef struct {
@@ -58,7 +73,7 @@ type wireMappingSet struct {
 }
 
 func (w wireMappingSet) mappingSet() MappingSet {
-	ms := MappingSet{ID: w.ID, Version: w.Version, SchemaID: w.OutputSchema.SchemaRef.ID}
+	ms := MappingSet{ID: w.ID, Name: w.Name, Version: w.Version, SchemaID: w.OutputSchema.SchemaRef.ID}
 	for _, m := range w.Mappings {
 		r := dataprep.Rule{SourceType: m.SourceType, Source: first(m.Source, m.SourceAttribute),
 			Destination: first(m.Destination, m.DestinationXDMPath)}
@@ -74,21 +89,61 @@ func (w wireMappingSet) mappingSet() MappingSet {
 }
 
 // CreateMappingSet creates a mapping set (Data Prep answers 200, not 201) and returns its id and
-// version 0. An unknown outcome is ErrAmbiguous; mapping sets have no name to look up, so the engine
-// simply creates another and references only the one it recorded.
+// version 0. An unknown outcome is ErrAmbiguous: give the set a Name and look it up with
+// FindMappingSets before trying again.
 func (c *Client) CreateMappingSet(ctx context.Context, in MappingInput) (MappingSet, error) {
 	var w wireMappingSet
-	if _, err := c.do(ctx, request{method: "POST", path: conversion + "/mappingSets", body: in.wire(), kind: mutate, out: &w}); err != nil {
+	if _, err := c.do(ctx, request{method: "POST", path: conversion + "/mappingSets", body: in.stored(), kind: mutate, out: &w}); err != nil {
 		return MappingSet{}, err
 	}
 	if w.ID == "" {
 		return MappingSet{}, ambiguous(fmt.Errorf("POST %s%s/mappingSets: the answer has no id", c.cfg.PlatformURL, conversion))
 	}
-	ms := w.mappingSet()
+	ms := w.mappingSet() // the create answer is only id, version and dates (SimpleRepresentation)
 	if ms.SchemaID == "" {
 		ms.SchemaID, ms.Mappings = in.SchemaID, in.Mappings
 	}
+	ms.Name = first(ms.Name, in.Name)
 	return ms, nil
+}
+
+// mappingSetPageSize is how many mapping sets one list call asks for. Data Prep requires limit and
+// start on every list call (data-prep.yaml marks both required).
+const mappingSetPageSize = 100
+
+// FindMappingSets returns the mapping sets named exactly name, in the order Data Prep lists them; ""
+// returns every mapping set of the sandbox. The name filter goes to Data Prep and is checked again here,
+// because the file does not say whether it matches exactly. Data Prep pages by offset (start) and the
+// page shape gives no total, so pages are read in turn until one comes back short.
+func (c *Client) FindMappingSets(ctx context.Context, name string) ([]MappingSet, error) {
+	var out []MappingSet
+	seen := map[string]bool{}
+	for page := range maxPages {
+		q := url.Values{"limit": {strconv.Itoa(mappingSetPageSize)}, "start": {strconv.Itoa(page * mappingSetPageSize)}}
+		if name != "" {
+			q.Set("name", name)
+		}
+		var p struct {
+			Data []wireMappingSet `json:"data"`
+		}
+		if _, err := c.do(ctx, request{method: "GET", path: conversion + "/mappingSets", query: q, out: &p}); err != nil {
+			return nil, err
+		}
+		fresh := 0
+		for _, w := range p.Data {
+			if seen[w.ID] {
+				continue // a set created while paging shifts the offsets: the next page repeats one
+			}
+			seen[w.ID], fresh = true, fresh+1
+			if name == "" || w.Name == name {
+				out = append(out, w.mappingSet())
+			}
+		}
+		if len(p.Data) < mappingSetPageSize || fresh == 0 {
+			return out, nil
+		}
+	}
+	return nil, fmt.Errorf("listing mapping sets: more than %d pages; the platform keeps sending full pages", maxPages)
 }
 
 // MappingSet reads a mapping set's latest version.
@@ -100,15 +155,16 @@ func (c *Client) MappingSet(ctx context.Context, id string) (MappingSet, error) 
 
 // UpdateMappingSet replaces a mapping set's rules and returns the new version, which the flow's
 // transformation must then point at (PatchFlow). An unknown outcome is ErrAmbiguous: read the mapping
-// set to see whether its version moved.
+// set to see whether its version moved. A PUT carries the whole mapping set, so pass its Name too, or a
+// later FindMappingSets may no longer find it.
 func (c *Client) UpdateMappingSet(ctx context.Context, id string, in MappingInput) (MappingSet, error) {
 	var w wireMappingSet
-	_, err := c.do(ctx, request{method: "PUT", path: conversion + "/mappingSets/" + url.PathEscape(id), body: in.wire(), kind: mutate, out: &w})
+	_, err := c.do(ctx, request{method: "PUT", path: conversion + "/mappingSets/" + url.PathEscape(id), body: in.stored(), kind: mutate, out: &w})
 	if err != nil {
 		return MappingSet{}, err
 	}
 	ms := w.mappingSet()
-	ms.ID = first(ms.ID, id)
+	ms.ID, ms.Name = first(ms.ID, id), first(ms.Name, in.Name)
 	if ms.SchemaID == "" {
 		ms.SchemaID, ms.Mappings = in.SchemaID, in.Mappings
 	}

@@ -235,6 +235,26 @@ func (c *Client) findRegistry(ctx context.Context, path, title string) (SchemaRe
 	return SchemaRef{}, false, nil
 }
 
+// DeleteSchema deletes a tenant schema (204). The registry refuses while a dataset still uses it:
+// delete the dataset first. One that is already gone is not an error.
+func (c *Client) DeleteSchema(ctx context.Context, id string) error {
+	return c.deleteRegistry(ctx, "/tenant/schemas/"+escapeID(id))
+}
+
+// DeleteFieldGroup deletes a tenant field group (204). The registry refuses while a schema still uses
+// it: delete the schema first. One that is already gone is not an error.
+func (c *Client) DeleteFieldGroup(ctx context.Context, id string) error {
+	return c.deleteRegistry(ctx, "/tenant/fieldgroups/"+escapeID(id))
+}
+
+func (c *Client) deleteRegistry(ctx context.Context, path string) error {
+	_, err := c.do(ctx, request{method: "DELETE", path: registry + path, kind: repeatable})
+	if isStatus(err, 404) {
+		return nil
+	}
+	return err
+}
+
 // escapeID makes a $id (a URL) or an altId usable as one path segment, as Adobe's examples do.
 func escapeID(id string) string {
 	return strings.ReplaceAll(url.QueryEscape(id), "+", "%20")

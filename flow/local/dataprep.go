@@ -1,10 +1,13 @@
 package local
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -37,8 +40,10 @@ func (v mappingSetVersion) rules() ([]dataprep.Rule, error) {
 	return dataprep.ParseRules(raw)
 }
 
-// mappingSetBody is a create, PUT, validate or preview body.
+// mappingSetBody is a create, PUT, validate or preview body. Name is data-prep.yaml's MappingSet.name,
+// which the list endpoint filters on.
 type mappingSetBody struct {
+	Name         string `json:"name"`
 	OutputSchema struct {
 		SchemaRef schemaRef `json:"schemaRef"`
 	} `json:"outputSchema"`
@@ -123,7 +128,8 @@ func (m checkedMapping) failures() string {
 	return strings.Join(parts, "; ")
 }
 
-// newVersion builds the stored form of version n.
+// newVersion builds the stored form of version n. A mapping set without a name (the UI and older
+// clients send none) has no name property, as in Adobe's examples.
 func newVersion(c *call, id string, n int, body mappingSetBody, rules []dataprep.Rule, created int64) mappingSetVersion {
 	now := nowMs()
 	mappings := make([]any, len(rules))
@@ -134,7 +140,7 @@ func newVersion(c *call, id string, n int, body mappingSetBody, rules []dataprep
 			"sourceType": rule.SourceType, "source": rule.Source, "destination": rule.Destination,
 		}
 	}
-	return mappingSetVersion{
+	v := mappingSetVersion{
 		"id": id, "version": n, "createdDate": created, "modifiedDate": now,
 		"createdBy": c.ClientID, "modifiedBy": c.ClientID,
 		"outputSchema": map[string]any{"schemaRef": map[string]any{
@@ -142,6 +148,15 @@ func newVersion(c *call, id string, n int, body mappingSetBody, rules []dataprep
 		}},
 		"mappings": mappings,
 	}
+	if body.Name != "" {
+		v["name"] = body.Name
+	}
+	return v
+}
+
+func (v mappingSetVersion) name() string {
+	s, _ := v["name"].(string)
+	return s
 }
 
 // handleMappingSetCreate answers POST /mappingSets with 200 and the new set's id and version 0.
@@ -168,6 +183,97 @@ func (p *Platform) handleMappingSetCreate(w http.ResponseWriter, r *http.Request
 		"id": id, "version": 0, "createdDate": v["createdDate"], "modifiedDate": v["modifiedDate"],
 		"createdBy": c.ClientID, "modifiedBy": c.ClientID,
 	})
+}
+
+// mappingSetMaxLimit bounds one list page; Data Prep documents no maximum, so this only keeps a page's
+// size sane.
+const mappingSetMaxLimit = 1000
+
+// handleMappingSetList answers GET /mappingSets?limit=&start=[&name=][&orderBy=] in Data Prep's
+// MapperSetPage shape: {"data":[latest version of each set],"_page":{"count","limit"},"_links":{…}}.
+// limit and start are required (data-prep.yaml, and Adobe's guide: "you must include both"); start is
+// a zero-based offset. name keeps the sets with exactly that name. orderBy is createdDate or updatedDate
+// with a + (ascending) or - (descending) prefix; without it the most recently updated come first, as
+// Adobe's guide shows ("retrieve the last two mapping sets").
+func (p *Platform) handleMappingSetList(w http.ResponseWriter, r *http.Request, c *call) {
+	q := r.URL.Query()
+	limit, err := strconv.Atoi(q.Get("limit"))
+	if err != nil || limit < 1 || limit > mappingSetMaxLimit {
+		prepError(w, http.StatusBadRequest, "limit is required: a number of mapping sets per page from 1 to %d, got %q", mappingSetMaxLimit, q.Get("limit"))
+		return
+	}
+	start, err := strconv.Atoi(q.Get("start"))
+	if err != nil || start < 0 {
+		prepError(w, http.StatusBadRequest, "start is required: the zero-based offset of the page (start=0 for the first), got %q", q.Get("start"))
+		return
+	}
+	raws, err := p.st.list(r.Context(), kindMappingSet, c.Sandbox.Name)
+	if err != nil {
+		prepError(w, http.StatusInternalServerError, "list mapping sets: %v", err)
+		return
+	}
+	field, desc, ok := mappingSetOrder(q.Get("orderBy"))
+	if !ok {
+		prepError(w, http.StatusBadRequest, "orderBy %q is not supported: use createdDate or updatedDate, prefixed with + or -", q.Get("orderBy"))
+		return
+	}
+	name, filtered := q.Get("name"), q.Has("name")
+	var kept []mappingSetVersion
+	for _, raw := range raws {
+		var ms mappingSetRec
+		if err := json.Unmarshal(raw, &ms); err != nil || len(ms.Versions) == 0 {
+			continue
+		}
+		latest := ms.Versions[len(ms.Versions)-1]
+		if filtered && latest.name() != name {
+			continue
+		}
+		kept = append(kept, latest)
+	}
+	// The store lists oldest first; ties (same millisecond) keep that order, reversed when descending.
+	if desc {
+		slices.Reverse(kept)
+	}
+	slices.SortStableFunc(kept, func(a, b mappingSetVersion) int {
+		x, _ := a[field].(float64)
+		y, _ := b[field].(float64)
+		if desc {
+			x, y = y, x
+		}
+		return cmp.Compare(x, y)
+	})
+	data := []mappingSetVersion{}
+	for i := start; i < len(kept) && i < start+limit; i++ {
+		data = append(data, kept[i])
+	}
+	links := map[string]any{}
+	if start+limit < len(kept) {
+		next := url.Values{}
+		for k, v := range q {
+			next[k] = v
+		}
+		next.Set("start", strconv.Itoa(start+limit))
+		links["next"] = map[string]any{"href": r.URL.Path + "?" + next.Encode()}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"data": data, "_page": map[string]any{"count": len(data), "limit": limit}, "_links": links,
+	})
+}
+
+// mappingSetOrder reads orderBy into the stored field to sort on and the direction. Adobe names the
+// field updatedDate where the set itself says modifiedDate.
+func mappingSetOrder(v string) (field string, desc, ok bool) {
+	if v == "" {
+		return "modifiedDate", true, true
+	}
+	desc = strings.HasPrefix(v, "-")
+	switch strings.TrimLeft(v, "+- ") { // a literal + arrives as a space when the client did not escape it
+	case "createdDate":
+		return "createdDate", desc, true
+	case "updatedDate", "lastUpdateDate":
+		return "modifiedDate", desc, true
+	}
+	return "", false, false
 }
 
 func errOr(err error, msg string) string {
@@ -229,6 +335,11 @@ func (p *Platform) handleMappingSetPut(w http.ResponseWriter, r *http.Request, c
 		return
 	}
 	body.OutputSchema.SchemaRef.ID = m.schema.id()
+	if body.Name == "" {
+		// Unconfirmed whether Adobe keeps a name a PUT leaves out; keeping it is the reading under which a
+		// client that forgets it loses nothing (the aep client always sends it).
+		body.Name = ms.Versions[len(ms.Versions)-1].name()
+	}
 	created, _ := ms.Versions[0]["createdDate"].(float64)
 	v := newVersion(c, r.PathValue("id"), len(ms.Versions), body, m.rules, int64(created))
 	ms.Versions = append(ms.Versions, v)

@@ -216,6 +216,13 @@ func TestDataflowEndToEnd(t *testing.T) {
 		if str(pv.arr, 0, "data", "_id") != "01E4C4CT6YDC7Y5M7FE1GWWPQJ" || str(pv.arr, 0, "data", "timestamp") != "2021-02-11T17:04:49.000Z" {
 			t.Errorf("preview: %s", pv.raw)
 		}
+		named := localtest.MappingBody(d.Schema, localtest.Mapping(d.Tenant))
+		named["name"] = "Customer.io mapping (cioaep e2e)"
+		created := e.must(http.StatusOK, req{method: "POST", path: prepBase + "/mappingSets", body: named})
+		list := e.must(http.StatusOK, req{method: "GET", path: prepBase + "/mappingSets?limit=10&start=0&name=" + url.QueryEscape("Customer.io mapping (cioaep e2e)")})
+		if data, _ := list.obj["data"].([]any); len(data) != 1 || str(data, 0, "id") != str(created.obj, "id") || str(data, 0, "name") != "Customer.io mapping (cioaep e2e)" {
+			t.Errorf("mapping sets by name: %s", list.raw)
+		}
 	})
 
 	t.Run("inlet and runs", func(t *testing.T) {
@@ -313,6 +320,7 @@ var specOperations = []string{
 	"DELETE /data/foundation/flowservice/flows/{FLOW_ID}",
 	"POST /data/foundation/flowservice/flows/{FLOW_ID}/action",
 	"GET /data/foundation/flowservice/runs",
+	"GET /data/foundation/conversion/mappingSets",
 	"POST /data/foundation/conversion/mappingSets",
 	"GET /data/foundation/conversion/mappingSets/{MAPPING_SET_ID}",
 	"PUT /data/foundation/conversion/mappingSets/{MAPPING_SET_ID}",

@@ -65,6 +65,7 @@ func (p *Platform) routes() *http.ServeMux {
 	m.Handle("POST "+flowBase+"/flows/{id}/action", fs(p.handleFlowAction))
 	m.Handle("GET "+flowBase+"/runs", fs(p.handleRuns))
 
+	m.Handle("GET "+prepBase+"/mappingSets", sr(p.handleMappingSetList))
 	m.Handle("POST "+prepBase+"/mappingSets", sr(p.handleMappingSetCreate))
 	m.Handle("POST "+prepBase+"/mappingSets/validate", sr(p.handleMappingSetValidate))
 	m.Handle("POST "+prepBase+"/mappingSets/preview", sr(p.handleMappingSetPreview))

@@ -1,6 +1,7 @@
 package local
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -182,12 +183,39 @@ func (p *Platform) handleXDMDelete(kind string) handler {
 				return
 			}
 		}
+		if kind == kindSchema {
+			if err := p.deleteDescriptorsOf(r, c, d); err != nil {
+				xdmError(w, http.StatusInternalServerError, "1000-500", "Internal Error", "delete the schema's descriptors: %v", err)
+				return
+			}
+		}
 		if err := p.st.del(r.Context(), kind, c.Sandbox.Name, d.id()); err != nil {
 			xdmError(w, http.StatusInternalServerError, "1000-500", "Internal Error", "delete: %v", err)
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
 	}
+}
+
+// deleteDescriptorsOf removes the descriptors whose source schema is sch: they describe fields that no
+// longer exist, and a schema created again under the same title must not inherit its old identity.
+func (p *Platform) deleteDescriptorsOf(r *http.Request, c *call, sch xdmDoc) error {
+	docs, err := p.docs(r, kindDescriptor, c.Sandbox.Name)
+	if err != nil {
+		return err
+	}
+	for _, d := range docs {
+		src, _ := d["xdm:sourceSchema"].(string)
+		id, _ := d["@id"].(string)
+		alt, _ := sch["meta:altId"].(string)
+		if id == "" || (src != sch.id() && (alt == "" || src != alt)) {
+			continue
+		}
+		if err := p.st.del(r.Context(), kindDescriptor, c.Sandbox.Name, id); err != nil && !errors.Is(err, errNotFound) {
+			return err
+		}
+	}
+	return nil
 }
 
 func firstOf(m map[string]any, keys ...string) any {

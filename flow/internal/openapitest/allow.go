@@ -56,6 +56,7 @@ var allowances = []allowance{
 	{opMappingSet, 0, "response", "Date: value must be a string", whyEpochMillis},
 	{opMappingGet, 0, "response", "Date: value must be a string", whyEpochMillis},
 	{opMappingPut, 0, "response", "Date: value must be a string", whyEpochMillis},
+	{"GET /data/foundation/conversion/mappingSets", 0, "response", "Date: value must be a string", whyEpochMillis},
 	{opValidate, 0, "response", "/errors: Value is not nullable", whyNullErrors},
 	{opPreview, 0, "response", "/errors: Value is not nullable", whyNullErrors},
 	{opInlet, 0, "request", `header parameter "x-sandbox-name": value is required`,
