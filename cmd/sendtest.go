@@ -122,42 +122,69 @@ func runSendTest(ctx context.Context, g *Globals, o *sendTestOptions) error {
 	}
 	defer stop()
 
-	sender := &cio.Sender{}
-	sender.Key = signingKey(ctx, paths, g.Profile, g.Stderr)
-	useSync := isLocal || o.Sync
-	if !useSync {
+	batch := testBatch{
+		Endpoint: endpoint, Local: isLocal, DataDir: dataDir, DatasetID: res.DatasetID,
+		Key:  signingKey(ctx, creds.NewSecrets(paths), g.Profile, g.Stderr),
+		Sync: isLocal || o.Sync, Wait: o.Wait, Notes: g.Stderr,
+	}
+	if !batch.Sync {
 		fmt.Fprintln(g.Stderr, "Sending without syncValidation (Adobe allows it only in development sandboxes): a 200 means received, not yet validated. Add --sync in a development sandbox.")
 	}
+	fmt.Fprintf(g.Stderr, "Sending %s to %s\n", plural(len(samples), "test event"), cio.Clean(endpoint))
+	results, err := batch.send(ctx, samples)
+	if err != nil {
+		return err
+	}
+	return printSendTest(g, results)
+}
 
+// testBatch is one round of test events to one endpoint, shared by send-test and the wizard's "send a
+// test event now", so both sign, rate-limit and check records the same way.
+type testBatch struct {
+	Endpoint string
+	// Local says the endpoint is a local platform whose event log under DataDir can be read, so each
+	// accepted event is followed to its mapped record in DatasetID (for up to Wait).
+	Local     bool
+	DataDir   string
+	DatasetID string
+	Key       []byte // the Customer.io signing key; nil signs with an empty key
+	// Sync asks for syncValidation on the first syncBudget events (the inlet allows 60 a minute).
+	Sync  bool
+	Wait  time.Duration
+	Notes io.Writer // where a problem that does not stop the batch is told
+}
+
+// send posts every sample in order and returns one result per sample.
+func (b testBatch) send(ctx context.Context, samples []assets.SampleEvent) ([]sendTestResult, error) {
 	var evlog *local.EventLog
 	var after int64
-	if isLocal {
+	if b.Local {
+		var err error
 		// Remember where the event log stood, so only this run's records count.
-		if evlog, err = local.OpenEventLog(dataDir); err != nil {
-			fmt.Fprintf(g.Stderr, "Cannot check the mapped records: %v\n", err)
+		if evlog, err = local.OpenEventLog(b.DataDir); err != nil {
+			fmt.Fprintf(b.Notes, "Cannot check the mapped records: %v\n", err)
 		} else {
 			defer evlog.Close()
 			if after, err = lastSeq(ctx, evlog); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
-
-	fmt.Fprintf(g.Stderr, "Sending %s to %s\n", plural(len(samples), "test event"), cio.Clean(endpoint))
+	sender := &cio.Sender{Key: b.Key}
 	results := make([]sendTestResult, len(samples))
 	for i, s := range samples {
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return nil, ctx.Err()
 		}
-		sender.SyncValidation = useSync && i < syncBudget
-		results[i] = sendOne(ctx, sender, endpoint, s)
+		sender.SyncValidation = b.Sync && i < syncBudget
+		results[i] = sendOne(ctx, sender, b.Endpoint, s)
 	}
 	if evlog != nil {
-		if err := awaitRecords(ctx, evlog, after, res.DatasetID, results, o.Wait); err != nil {
-			return err
+		if err := awaitRecords(ctx, evlog, after, b.DatasetID, results, b.Wait); err != nil {
+			return nil, err
 		}
 	}
-	return printSendTest(g, results)
+	return results, nil
 }
 
 // samples resolves --event and --all into the sample events to send, in a stable order.
@@ -325,8 +352,8 @@ func servedLocally(ctx context.Context, endpoint string) bool {
 
 // signingKey reads the profile's Customer.io signing key and says on w which key signs the events. Without
 // one the headers are still sent (signed with an empty key), so the request looks like Customer.io's.
-func signingKey(ctx context.Context, paths creds.Paths, profile string, w io.Writer) []byte {
-	key, loc, err := creds.NewSecrets(paths).Get(ctx, profile, creds.CIOSigningKey)
+func signingKey(ctx context.Context, secrets *creds.Secrets, profile string, w io.Writer) []byte {
+	key, loc, err := secrets.Get(ctx, profile, creds.CIOSigningKey)
 	var ke *creds.KeychainError
 	switch {
 	case err == nil:

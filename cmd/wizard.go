@@ -51,6 +51,12 @@ func runWizard(cmd *cobra.Command, g *Globals) error {
 	default:
 		deps := w.deps()
 		deps.Copy = ui.Copier(g.Stdout, true)
+		// Plain cioaep on a profile that already has a dataflow (or whose sandbox has one to adopt) opens the
+		// reconfiguration menu; cioaep setup always sets up.
+		if conn := w.profileConnection(ctx, cmd); conn != nil {
+			res, err = ui.RunMenu(ctx, deps, conn.Session, menuOptions(conn, true), g.Stdin, g.Stdout)
+			break
+		}
 		res, err = ui.Run(ctx, deps, g.Stdin, g.Stdout)
 	}
 	if errors.Is(err, ui.ErrQuit) {
@@ -60,7 +66,70 @@ func runWizard(cmd *cobra.Command, g *Globals) error {
 		return err
 	}
 	// The wizard's screen is gone once it exits; the URL stays in the scrollback.
-	fmt.Fprintf(g.Stdout, "Webhook URL for Customer.io:\n%s\n", res.WebhookURL)
+	if res.WebhookURL != "" { // empty after the menu deleted the dataflow
+		fmt.Fprintf(g.Stdout, "Webhook URL for Customer.io:\n%s\n", res.WebhookURL)
+	}
+	return nil
+}
+
+// profileConnection connects with what the profile has saved, for the menu, or returns nil when the wizard
+// should set up: cioaep setup, or a profile with no credentials yet (a first run), which setup asks for.
+// Whether a dataflow exists is found out inside the menu, behind a spinner, rather than before anything
+// is drawn.
+func (w *wizardEnv) profileConnection(ctx context.Context, cmd *cobra.Command) *connection {
+	if cmd.HasParent() {
+		return nil
+	}
+	if !w.g.Local {
+		cfg, err := creds.LoadConfig(creds.DefaultPaths().ConfigFile)
+		if err != nil {
+			return nil
+		}
+		if p, ok := cfg.Profile(w.g.Profile); !ok || p.OrgID == "" {
+			return nil
+		}
+	}
+	conn, err := connect(ctx, w.g, overrides{})
+	if err != nil {
+		return nil // setup's credentials step shows what is wrong, and how to fix it
+	}
+	w.conns = append(w.conns, conn)
+	return conn
+}
+
+// menuOptions describe the connection's profile to the reconfiguration menu.
+func menuOptions(conn *connection, setupWhenNone bool) ui.MenuOptions {
+	o := ui.MenuOptions{Sandbox: conn.Profile.Sandbox, SetupWhenNone: setupWhenNone}
+	if conn.Profile.Platform == creds.PlatformLocal {
+		o.Platform = ui.Local
+	}
+	return o
+}
+
+// runReconfigureMenu is cioaep reconfigure without --non-interactive: the guided menu on a terminal.
+func runReconfigureMenu(ctx context.Context, g *Globals) error {
+	if !wizardTerminal(g.Stdin) || !wizardTerminal(g.Stdout) {
+		return usageErr("reconfigure's guided menu needs a terminal: without one, pass --non-interactive with the change (see cioaep reconfigure --help)")
+	}
+	w := &wizardEnv{g: g}
+	defer w.close()
+	conn, err := connect(ctx, g, overrides{})
+	if err != nil {
+		return err
+	}
+	w.conns = append(w.conns, conn)
+	deps := w.deps()
+	deps.Copy = ui.Copier(g.Stdout, true)
+	res, err := ui.RunMenu(ctx, deps, conn.Session, menuOptions(conn, false), g.Stdin, g.Stdout)
+	if errors.Is(err, ui.ErrQuit) {
+		return &ExitError{Code: ExitInterrupted, Err: err}
+	}
+	if err != nil {
+		return err
+	}
+	if res.WebhookURL != "" {
+		fmt.Fprintf(g.Stdout, "Webhook URL for Customer.io:\n%s\n", res.WebhookURL)
+	}
 	return nil
 }
 
@@ -97,6 +166,7 @@ func (w *wizardEnv) deps() ui.Deps {
 		Save:      w.save,
 		Samples:   samples,
 		LoadEvent: loadSampleEvent,
+		Actions:   w.actions(),
 	}
 }
 

@@ -24,6 +24,7 @@ type doneStep struct {
 	saveTick int
 	copyTick int
 	actTick  int
+	dialog   *actionDialog // the running or last finished action, while it is on screen
 }
 
 func newDone(c *common) *doneStep { return &doneStep{c: c} }
@@ -55,11 +56,18 @@ func (s *doneStep) update(msg tea.Msg) tea.Cmd {
 			}
 		case s.actTick:
 			s.acting = false
+			if s.dialog.open() {
+				s.dialog.finish(msg.val, msg.err)
+			}
 			if msg.err != nil {
 				s.actNote = s.c.st.err.Render("✗ " + clean(flow.Explain(msg.err)))
 			} else {
 				s.actNote = s.c.st.ok.Render("✓ ") + clean(msg.val)
 			}
+		}
+	case actionMsg:
+		if s.dialog.open() {
+			return s.dialog.update(msg)
 		}
 	case doneMsg[CopyResult]:
 		if msg.ticket == s.copyTick {
@@ -73,6 +81,13 @@ func (s *doneStep) update(msg tea.Msg) tea.Cmd {
 
 func (s *doneStep) key(msg tea.KeyMsg) tea.Cmd {
 	k := s.c.keys
+	if s.dialog.open() {
+		cmd, closed := s.dialog.key(msg)
+		if closed {
+			s.dialog = nil
+		}
+		return cmd
+	}
 	if s.scroll.key(msg, k) {
 		return nil
 	}
@@ -97,8 +112,8 @@ func (s *doneStep) key(msg tea.KeyMsg) tea.Cmd {
 		if msg.String() == a.Key && !s.acting {
 			s.acting, s.actNote = true, ""
 			s.actTick = s.c.ticket()
-			ctx, res, run := s.c.ctx, s.c.result, a.Run
-			return do(s.actTick, func() (string, error) { return run(ctx, res) })
+			s.dialog = newActionDialog(s.c, a, s.actTick)
+			return s.dialog.start(a.Run, s.c.result)
 		}
 	}
 	return nil
@@ -116,6 +131,9 @@ func wrapURL(u string, w int) []string {
 }
 
 func (s *doneStep) view() string {
+	if s.dialog.open() {
+		return s.dialog.view()
+	}
 	st := s.c.st
 	var b strings.Builder
 	b.WriteString(st.ok.Render("✓ The dataflow is ready.") + " Paste this URL into Customer.io:\n\n")
@@ -157,6 +175,9 @@ func (s *doneStep) view() string {
 }
 
 func (s *doneStep) help() []key.Binding {
+	if s.dialog.open() {
+		return s.dialog.help()
+	}
 	b := []key.Binding{s.c.keys.Copy}
 	for _, a := range s.c.deps.Actions {
 		b = append(b, key.NewBinding(key.WithKeys(a.Key), key.WithHelp(a.Key, a.Label)))
