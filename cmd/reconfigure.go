@@ -60,7 +60,11 @@ dataflow. The webhook URL is printed on stdout at the end.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !o.nonInteractive {
-				return usageErr("reconfigure's guided menu is not in this build: pass --non-interactive with the change (see cioaep reconfigure --help)")
+				if o.flowID != "" || o.mappingFile != "" || o.events != "" || o.dataset != "" || o.newDataset != "" ||
+					o.enable || o.disable || o.retire != "" || o.yes {
+					return usageErr("change flags take effect with --non-interactive; without it reconfigure opens the guided menu, which asks instead")
+				}
+				return runReconfigureMenu(cmd.Context(), g)
 			}
 			return runReconfigure(cmd.Context(), g, o)
 		},
