@@ -2,6 +2,8 @@ package flow
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -411,7 +413,14 @@ func (s *Session) MoveDataset(ctx context.Context, df Dataflow, to MoveTo, progr
 		return Result{}, err
 	}
 	name, _, _ := strings.Cut(df.Name, " "+tagPrefix)
-	plan := Plan{ID: NewPlanID(), Sandbox: df.Sandbox, Events: events, Destination: dest, Mapping: rules, Name: name,
+	plan := Plan{ID: movePlanID(df.ID, dest), Sandbox: df.Sandbox, Events: events, Destination: dest, Mapping: rules, Name: name,
 		Options: Options{ErrorDiagnostics: df.Options.ErrorDiagnosticsEnabled, PartialIngestionPercent: df.Options.PartialIngestionPercent}}
 	return s.Apply(ctx, plan, progress)
+}
+
+// movePlanID is the plan id of moving flow to dest. It is derived, not drawn, so that retrying a move that
+// failed part-way continues its journal and adopts what it made, instead of starting a second new flow.
+func movePlanID(flowID string, dest Destination) string {
+	sum := sha256.Sum256([]byte(flowID + "\x00" + dest.DatasetID + "\x00" + dest.DatasetName))
+	return hex.EncodeToString(sum[:3])
 }

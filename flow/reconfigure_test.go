@@ -410,3 +410,51 @@ func TestRetireDisablesWhatItDidNotCreate(t *testing.T) {
 		t.Errorf("journals left naming the retired dataflow: %v", archives)
 	}
 }
+
+// A move that fails part-way and is retried continues its own journal: the retry adopts the connections
+// and dataset the first attempt made instead of making a second set.
+func TestMoveDatasetRetryMakesNoDuplicate(t *testing.T) {
+	ctx := context.Background()
+	op := startOps(t)
+	s, _ := op.setUp(t)
+	old := currentFlow(t, s)
+
+	failFlows := func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/flowservice/flows") {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write([]byte(`{"type":"https://ns.adobe.com/aep/errors/FLOW-1400-400","title":"Bad Request","status":400,"report":{"detailed-message":"injected"}}`))
+		return true
+	}
+	op.hook.Store(&failFlows)
+	to := flow.MoveTo{NewDatasetName: "Customer.io events v2"}
+	if _, err := s.MoveDataset(ctx, old, to, nil); err == nil {
+		t.Fatal("the move succeeded although every flow create was refused")
+	}
+	op.hook.Store(nil)
+	moved, err := s.MoveDataset(ctx, old, to, nil)
+	noErr(t, err)
+
+	c := op.client()
+	sources, err := c.SourceConnections(ctx)
+	noErr(t, err)
+	targets, err := c.TargetConnections(ctx)
+	noErr(t, err)
+	if len(sources) != 2 || len(targets) != 2 {
+		t.Errorf("after a failed move and its retry: %d source and %d target connections, want 2 of each (old and new)", len(sources), len(targets))
+	}
+	var v2 []string
+	noErr(t, c.Datasets(ctx, func(ds []aep.Dataset) error {
+		for _, d := range ds {
+			if strings.HasPrefix(d.Name, "Customer.io events v2") {
+				v2 = append(v2, d.ID)
+			}
+		}
+		return nil
+	}))
+	if len(v2) != 1 || v2[0] != moved.DatasetID {
+		t.Errorf("datasets made for the move: %v, want exactly the result's %s", v2, moved.DatasetID)
+	}
+}
