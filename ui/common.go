@@ -124,3 +124,23 @@ func (c *common) numbered(items []string) string {
 	}
 	return b.String()
 }
+
+// shared handles the messages every top-level model treats alike: the window size, spinner ticks,
+// quitting (cancel stops work in flight) and a list's background ranking. ok is false for any other.
+func (c *common) shared(msg tea.Msg, cancel func()) (cmd tea.Cmd, ok bool) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		c.width, c.height = msg.Width, msg.Height
+		return nil, true
+	case spinner.TickMsg:
+		c.spin, cmd = c.spin.Update(msg)
+		return cmd, true
+	case quitMsg:
+		cancel()
+		return tea.Quit, true
+	case rankedMsg:
+		msg.list.ranked(msg)
+		return nil, true
+	}
+	return nil, false
+}

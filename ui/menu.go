@@ -111,21 +111,10 @@ func (m *menuModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 func (m *menuModel) update(msg tea.Msg) tea.Cmd {
-	switch msg := msg.(type) {
-	case tea.WindowSizeMsg:
-		m.c.width, m.c.height = msg.Width, msg.Height
-		return nil
-	case spinner.TickMsg:
-		var cmd tea.Cmd
-		m.c.spin, cmd = m.c.spin.Update(msg)
+	if cmd, ok := m.c.shared(msg, m.cancel); ok {
 		return cmd
-	case quitMsg:
-		m.cancel()
-		return tea.Quit
-	case rankedMsg:
-		msg.list.ranked(msg)
-		return nil
-	case tea.KeyMsg:
+	}
+	if msg, ok := msg.(tea.KeyMsg); ok {
 		return m.key(msg)
 	}
 	return m.page.update(msg)

@@ -100,21 +100,10 @@ func (w *wizard) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 func (w *wizard) update(msg tea.Msg) tea.Cmd {
-	switch msg := msg.(type) {
-	case tea.WindowSizeMsg:
-		w.c.width, w.c.height = msg.Width, msg.Height
-		return nil
-	case spinner.TickMsg:
-		var cmd tea.Cmd
-		w.c.spin, cmd = w.c.spin.Update(msg)
+	if cmd, ok := w.c.shared(msg, w.cancel); ok {
 		return cmd
-	case quitMsg:
-		w.cancel()
-		return tea.Quit
-	case rankedMsg:
-		msg.list.ranked(msg)
-		return nil
-	case tea.KeyMsg:
+	}
+	if msg, ok := msg.(tea.KeyMsg); ok {
 		return w.key(msg)
 	}
 	var cmds []tea.Cmd
