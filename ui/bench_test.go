@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -146,7 +148,9 @@ func firstFrame(tb testing.TB, env ...string) ([]byte, time.Duration) {
 		tb.Fatal(err)
 	}
 	cmd := exec.Command(exe, "-test.run=^$")
-	cmd.Env = append(append(os.Environ(), ptyHelperEnv+"=1", "TERM=xterm-256color"), env...)
+	// termenv treats any CI variable as "not a terminal" and drops colour; this child has a real pty.
+	base := slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "CI=") })
+	cmd.Env = append(append(base, ptyHelperEnv+"=1", "TERM=xterm-256color"), env...)
 	t0 := time.Now()
 	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 24, Cols: 80})
 	if err != nil {
