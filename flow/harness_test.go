@@ -29,6 +29,12 @@ type wire struct {
 	match string   // or: break the first call that is exactly this "METHOD /path"
 	mode  fault
 	hit   string // the call that was broken
+	// inject is the fault when mode is faultFunc: it answers the broken call however the network would
+	// (platform is the local platform, for faults that let it act first).
+	inject func(rw http.ResponseWriter, r *http.Request, platform http.Handler)
+	// gate, when set, sees every request first, IMS included, and answers it when it returns true:
+	// for faults that last (an outage, a refused token) rather than hit one call.
+	gate func(rw http.ResponseWriter, r *http.Request) bool
 }
 
 type fault int
@@ -36,15 +42,22 @@ type fault int
 const (
 	fault503  fault = iota + 1 // answer 503 without touching the platform
 	faultDrop                  // let the platform act, then drop the connection without an answer
+	faultFunc                  // call wire.inject (see breakWith)
 )
 
 func (f fault) String() string {
-	return map[fault]string{fault503: "503", faultDrop: "drop-after-commit"}[f]
+	return map[fault]string{fault503: "503", faultDrop: "drop-after-commit", faultFunc: "custom"}[f]
 }
 
 func (w *wire) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	if w.latency > 0 {
 		time.Sleep(w.latency)
+	}
+	w.mu.Lock()
+	gate := w.gate
+	w.mu.Unlock()
+	if gate != nil && gate(rw, r) {
+		return
 	}
 	if r.URL.Path == "/ims/token/v3" || strings.HasPrefix(r.URL.Path, "/collection/") {
 		w.h.ServeHTTP(rw, r)
@@ -57,7 +70,7 @@ func (w *wire) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	if broken {
 		w.hit = fmt.Sprintf("call %d %s %s", k, r.Method, r.URL.Path)
 	}
-	mode := w.mode
+	mode, inject := w.mode, w.inject
 	w.mu.Unlock()
 	if !broken {
 		w.h.ServeHTTP(rw, r)
@@ -75,6 +88,8 @@ func (w *wire) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 			panic(err)
 		}
 		conn.Close()
+	case faultFunc:
+		inject(rw, r, w.h)
 	}
 }
 
@@ -91,6 +106,20 @@ func (w *wire) breakOn(call string, mode fault) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.calls, w.at, w.match, w.mode, w.hit = nil, 0, call, mode, ""
+}
+
+// breakWith arms inject at the first call that is exactly "METHOD /path", like breakOn.
+func (w *wire) breakWith(call string, inject func(rw http.ResponseWriter, r *http.Request, platform http.Handler)) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.calls, w.at, w.match, w.mode, w.hit, w.inject = nil, 0, call, faultFunc, "", inject
+}
+
+// setGate installs gate for every request from now on; nil removes it.
+func (w *wire) setGate(gate func(rw http.ResponseWriter, r *http.Request) bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.gate = gate
 }
 
 // hitCall names the call that was broken, or "" when the run never reached it.
@@ -155,10 +184,13 @@ func (r requestsOnly) Errorf(format string, args ...any) {
 }
 
 // client is a fresh aep client (own token cache) with fast retries, as a new cioaep process would have.
-func (e *env) client() *aep.Client {
-	return aep.New(aep.Config{PlatformURL: e.url, IMSURL: e.url, OrgID: local.OrgID, ClientID: "cioaep-test",
+func (e *env) client() *aep.Client { return aep.New(e.config()) }
+
+// config is what client uses; fault tests change its retry bounds, clock or IMS URL before aep.New.
+func (e *env) config() aep.Config {
+	return aep.Config{PlatformURL: e.url, IMSURL: e.url, OrgID: local.OrgID, ClientID: "cioaep-test",
 		ClientSecret: "test-secret", Sandbox: "prod", HTTP: e.http,
-		Retry: aep.Retry{Base: time.Millisecond, Max: 5 * time.Millisecond, Timeout: 10 * time.Second}})
+		Retry: aep.Retry{Base: time.Millisecond, Max: 5 * time.Millisecond, Timeout: 10 * time.Second}}
 }
 
 func (e *env) session(stateDir string) *flow.Session { return flow.NewSession(e.client(), stateDir) }

@@ -1,12 +1,15 @@
 package flow
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sync"
 	"time"
 )
@@ -74,6 +77,22 @@ func OpenJournal(stateDir string) (*Journal, error) {
 	return j, nil
 }
 
+// UnmarshalJSON reads a journal as OpenJournal and teardown's reader of kept journals do, refusing a
+// resource recorded as null: every reader dereferences the entries, and a null one (a hand edit, another
+// tool) would otherwise crash setup and teardown instead of reporting a damaged journal.
+func (j *Journal) UnmarshalJSON(data []byte) error {
+	type plain Journal // the same fields without this method
+	if err := json.Unmarshal(data, (*plain)(j)); err != nil {
+		return err
+	}
+	for kind, e := range j.Resources {
+		if e == nil {
+			return fmt.Errorf("resource %q is null", kind)
+		}
+	}
+	return nil
+}
+
 // Entry returns a copy of the entry for kind.
 func (j *Journal) Entry(kind string) (Entry, bool) {
 	j.mu.Lock()
@@ -93,12 +112,12 @@ func (j *Journal) start(planID, sandbox string) error {
 	if j.PlanID == planID && j.Sandbox == sandbox {
 		return nil
 	}
-	if j.PlanID != "" && len(j.Resources) > 0 {
+	if len(j.Resources) > 0 { // even without a plan id (a damaged journal): its ids are all that is left
 		old, err := json.MarshalIndent(j, "", "  ")
 		if err != nil {
 			return err
 		}
-		archive := filepath.Join(filepath.Dir(j.path), "journal-"+j.PlanID+".json")
+		archive := filepath.Join(filepath.Dir(j.path), archiveName(j.PlanID))
 		if err := writeFileAtomic(archive, old); err != nil {
 			return err
 		}
@@ -106,6 +125,22 @@ func (j *Journal) start(planID, sandbox string) error {
 	j.PlanID, j.Sandbox, j.Tenant = planID, sandbox, ""
 	j.Resources = map[string]*Entry{}
 	return j.saveLocked()
+}
+
+// planIDToken is a plan id that can stand in a file name as it is.
+var planIDToken = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+// archiveName is the file start keeps another plan's journal in. cioaep draws plan ids as six hex
+// digits, but Adopt takes one from a resource name on the platform, which anyone with access to the
+// sandbox can set: an id that is not a plain token is hashed, so that "../other-profile/journal" cannot
+// lead the file out of the state directory (teardown finds kept journals by the journal-*.json pattern,
+// whatever follows the dash).
+func archiveName(planID string) string {
+	if planIDToken.MatchString(planID) {
+		return "journal-" + planID + ".json"
+	}
+	sum := sha256.Sum256([]byte(planID))
+	return "journal-" + hex.EncodeToString(sum[:8]) + ".json"
 }
 
 // setTenant records the tenant id so a re-run need not ask for it again.
