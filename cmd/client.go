@@ -74,16 +74,24 @@ func connect(ctx context.Context, g *Globals, o overrides) (*connection, error) 
 		}
 	}
 	secret := o.ClientSecret
-	if g.Local || (p.Platform == creds.PlatformLocal && os.Getenv(aep.EnvPlatformURL) == "") {
-		base, stop, err := ensureLocalPlatform(ctx, localDataDir())
-		if err != nil {
-			return nil, fmt.Errorf("start the local platform: %w", err)
+	isLocal := g.Local || p.Platform == creds.PlatformLocal
+	if isLocal {
+		// CIOAEP_PLATFORM_URL names a local platform served elsewhere (cioaep local serve --addr …); without
+		// it, use the one on the default address or start one in this process.
+		env := aep.ConfigFromEnv(aep.Config{})
+		base, ims := env.PlatformURL, firstOf(env.IMSURL, env.PlatformURL)
+		if base == "" {
+			var stop func()
+			var err error
+			if base, stop, err = ensureLocalPlatform(ctx, localDataDir()); err != nil {
+				return nil, fmt.Errorf("start the local platform: %w", err)
+			}
+			closers = append(closers, stop)
+			ims = base // the local platform serves its own IMS
 		}
-		closers = append(closers, stop)
-		p.Platform, p.PlatformURL, p.IMSURL = creds.PlatformLocal, base, base
+		p.Platform, p.PlatformURL, p.IMSURL = creds.PlatformLocal, base, ims
 		p.OrgID = firstOf(p.OrgID, local.OrgID)
 		p.ClientID = firstOf(p.ClientID, LocalClientID)
-		secret = firstOf(secret, os.Getenv(creds.EnvClientSecret), LocalClientSecret)
 	} else {
 		p.Platform = creds.PlatformAdobe
 		env := aep.ConfigFromEnv(aep.Config{})
@@ -100,6 +108,11 @@ func connect(ctx context.Context, g *Globals, o overrides) (*connection, error) 
 	}
 	if secret == "" {
 		s, loc, err := creds.NewSecrets(paths).Get(ctx, p.Name, creds.ClientSecret)
+		if err != nil && isLocal {
+			// A local platform started with a required pair takes the stored secret; otherwise its
+			// default pair, which is not a secret and is never stored.
+			s, err = LocalClientSecret, nil
+		}
 		if err != nil {
 			conn.Close()
 			if errors.Is(err, creds.ErrNotStored) {
@@ -140,6 +153,15 @@ func (c *connection) saveProfile() error {
 	}
 	if p.IMSURL == aep.DefaultIMSURL {
 		p.IMSURL = ""
+	}
+	// The Customer.io region is written by the done screen's w action while this connection is open
+	// (config loaded earlier): keep it rather than clobber it with the stale copy.
+	if p.CIORegion == "" {
+		if disk, err := creds.LoadConfig(c.Config.Path()); err == nil {
+			if dp, ok := disk.Profile(p.Name); ok {
+				p.CIORegion = dp.CIORegion
+			}
+		}
 	}
 	c.Config.Put(p)
 	if err := c.Config.Save(); err != nil {
