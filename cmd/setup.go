@@ -199,7 +199,7 @@ func setupProgress(w io.Writer) func(flow.Step) {
 	return func(s flow.Step) {
 		switch s.State {
 		case flow.StepDone, flow.StepReused:
-			fmt.Fprintf(w, "  ✓ %-20s %-8s %s\n", s.Name, s.State, s.ResourceID)
+			fmt.Fprintf(w, "  ✓ %-20s %-8s %s\n", s.Name, s.Outcome(), s.ResourceID)
 		case flow.StepFailed:
 			fmt.Fprintf(w, "  ✗ %-20s failed\n", s.Name)
 		}

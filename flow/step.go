@@ -29,6 +29,18 @@ func (s StepState) String() string {
 	return "unknown"
 }
 
+// Outcome says in a word how a finished step ended: "created" or "reused" for a resource, and "done"
+// for the steps that only read or check (tenant, mapping check, Profile tag, endpoint).
+func (s Step) Outcome() string {
+	if s.State == StepDone {
+		switch s.Name {
+		case StepTenant, StepValidate, StepProfile, StepEndpoint:
+			return "done"
+		}
+	}
+	return s.State.String()
+}
+
 // Step is one progress event of Apply. Apply reports every step as waiting first, so a UI can draw the
 // whole list, then each change as it happens. Events arrive one at a time, never concurrently.
 type Step struct {

@@ -223,7 +223,7 @@ func (a *accessible) create() (flow.Result, error) {
 		res, err := a.e.Apply(a.ctx, a.plan, func(s flow.Step) {
 			switch s.State {
 			case flow.StepDone, flow.StepReused, flow.StepFailed:
-				a.say("  %s: %s (%s)", clean(s.Name), s.State, s.Elapsed.Round(1e6))
+				a.say("  %s: %s (%s)", clean(s.Name), s.Outcome(), s.Elapsed.Round(1e6))
 			}
 		})
 		if err == nil {

@@ -107,7 +107,7 @@ func (s *createStep) view() string {
 			icon, state = s.c.spin.View(), "running"
 			focus = i
 		case flow.StepDone:
-			icon, state = st.ok.Render("✓"), "created"
+			icon, state = st.ok.Render("✓"), step.Outcome()
 		case flow.StepReused:
 			icon, state = st.ok.Render("✓"), "reused"
 		case flow.StepFailed:
