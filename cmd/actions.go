@@ -159,7 +159,8 @@ func (a *doneActions) createWebhook(ctx context.Context, res flow.Result) (strin
 	} else if key, err = askAppKey(ctx, ""); err != nil {
 		return "", err
 	}
-	region, err := askRegion(ctx, "US")
+	// The region remembered from an earlier run is the default; US is Customer.io's usual one.
+	region, err := askRegion(ctx, firstOf(strings.ToUpper(webhookMover{Paths: a.Paths, Profile: a.Profile}.region()), "US"))
 	if err != nil {
 		return "", err
 	}
@@ -202,6 +203,10 @@ func (a *doneActions) createWebhook(ctx context.Context, res flow.Result) (strin
 		return "", err
 	}
 
+	// Remembered so a later dataset move updates this webhook on the right host without asking.
+	if err := saveCIORegion(a.Paths, a.Profile, region); err != nil {
+		ui.Say(ctx, "The region was not remembered in the profile ("+err.Error()+"); a dataset move will try both.")
+	}
 	if !stored {
 		if loc, err := a.Secrets.Set(ctx, a.Profile, creds.CIOAppAPIKey, key, false); err != nil {
 			ui.Say(ctx, "The App API key was not stored ("+err.Error()+"); you will be asked for it again next time.")

@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/cioaep/cioaep/creds"
 	"github.com/cioaep/cioaep/flow"
 	"github.com/cioaep/cioaep/flow/dataprep"
 )
@@ -29,6 +31,10 @@ type reconfigureOptions struct {
 	disable        bool
 	retire         string
 	yes            bool
+
+	// secrets and appAPI replace the OS keychain and the App API's HTTP client (tests).
+	secrets *creds.Secrets
+	appAPI  *http.Client
 }
 
 func newReconfigureCmd(g *Globals) *cobra.Command {
@@ -49,7 +55,10 @@ into this profile. With several there, --flow picks one.
                             move to another dataset: a new dataflow and endpoint, as Adobe advises; with
                             --yes the old dataflow is deleted at once, otherwise it keeps running until
                             --retire OLD_FLOW_ID --yes (after Customer.io posts to the new endpoint)
-                            (with --mapping, the rules for the new dataset's schema)
+                            (with --mapping, the rules for the new dataset's schema). When the profile
+                            stores a Customer.io App API key (the wizard's "create the webhook"), the
+                            reporting webhook that posted to the old endpoint is pointed at the new one,
+                            same events; if that fails the old dataflow is kept, even with --yes
   --enable | --disable      start or pause ingestion
 
 Changes run in that order. With no change flag reconfigure only finds (and if need be adopts) the
@@ -138,7 +147,9 @@ type reconfigureJSON struct {
 	Mapping    *flow.MappingChange `json:"mapping,omitempty"`
 	Events     *flow.EventsChange  `json:"events,omitempty"`
 	MovedFrom  string              `json:"movedFrom,omitempty"` // the old flow id after a move
-	Retired    []string            `json:"retired,omitempty"`   // kinds deleted by --retire or a move with --yes
+	// CustomerIO says what a move did to the Customer.io reporting webhook, when an App API key is stored.
+	CustomerIO string   `json:"customerIo,omitempty"`
+	Retired    []string `json:"retired,omitempty"` // kinds deleted by --retire or a move with --yes
 }
 
 func runReconfigure(ctx context.Context, g *Globals, o *reconfigureOptions) error {
@@ -177,6 +188,7 @@ func runReconfigure(ctx context.Context, g *Globals, o *reconfigureOptions) erro
 		return err
 	}
 	out.Adopted = adopted
+	var hookErr error // the move is done but Customer.io's webhook could not follow it
 	if ch.events != nil {
 		ec, err := s.ChangeEvents(ctx, df, ch.events)
 		if err != nil {
@@ -203,12 +215,31 @@ func runReconfigure(ctx context.Context, g *Globals, o *reconfigureOptions) erro
 			return setupFailed(ctx, err)
 		}
 		out.MovedFrom = df.ID
-		fmt.Fprintf(people, "New dataflow %s writes to dataset %s. Give Customer.io the new webhook URL:\n  %s\n", res.FlowID, res.DatasetID, res.WebhookURL)
-		if o.yes {
+		fmt.Fprintf(people, "New dataflow %s writes to dataset %s, at the webhook URL:\n  %s\n", res.FlowID, res.DatasetID, res.WebhookURL)
+		mover := webhookMover{Paths: conn.Paths, Profile: g.Profile, Secrets: o.secrets, HTTP: o.appAPI}
+		mv, err := mover.move(ctx, df.WebhookURL(), res.WebhookURL)
+		out.CustomerIO = mv.Message
+		switch {
+		case err != nil:
+			hookErr = err // said once, as the exit message
+			out.CustomerIO = err.Error()
+		case mv.Moved:
+			fmt.Fprintf(people, "✓ %s\n", mv.Message)
+		case mv.Message != "":
+			fmt.Fprintf(people, "! %s\n", mv.Message)
+		}
+		if !mv.Moved {
+			fmt.Fprintln(people, "In Customer.io (Data & Integrations → Integrations → Reporting Webhooks), replace the old URL in the webhook's endpoint with the new one.")
+		}
+		switch {
+		case o.yes && hookErr != nil:
+			// Retiring now would leave Customer.io posting to a deleted endpoint, which stalls its stream.
+			fmt.Fprintf(people, "The old dataflow %s keeps running, despite --yes, while Customer.io still posts to it. Once the webhook posts to the new URL, delete it with:\n  cioaep reconfigure --non-interactive --retire %s --yes\n", df.ID, df.ID)
+		case o.yes:
 			if err := retire(df.ID); err != nil {
 				return setupFailed(ctx, err)
 			}
-		} else {
+		default:
 			fmt.Fprintf(people, "The old dataflow %s keeps running. Once Customer.io posts to the new URL, delete it with:\n  cioaep reconfigure --non-interactive --retire %s --yes\n", df.ID, df.ID)
 		}
 		if df, err = s.Refresh(ctx, flow.Dataflow{ID: res.FlowID, Sandbox: df.Sandbox}); err != nil {
@@ -222,7 +253,13 @@ func runReconfigure(ctx context.Context, g *Globals, o *reconfigureOptions) erro
 		fmt.Fprintf(people, "Dataflow %s is now %s.\n", df.ID, df.State)
 	}
 	out.FlowID, out.State, out.WebhookURL = df.ID, df.State, df.WebhookURL()
-	return printReconfigure(g, out)
+	if err := printReconfigure(g, out); err != nil {
+		return err
+	}
+	if hookErr != nil {
+		return &ExitError{Code: ExitFailed, Err: fmt.Errorf("the move to the new dataset is done, but %s\nThe Customer.io webhook still posts to the old URL: point it at the new one by hand, then retire the old dataflow %s", flow.Explain(hookErr), out.MovedFrom)}
+	}
+	return nil
 }
 
 // reconfigureTarget is the dataflow to change: the profile's own, or (with no journal, or --flow naming

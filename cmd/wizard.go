@@ -167,6 +167,8 @@ func (w *wizardEnv) deps() ui.Deps {
 		Samples:   samples,
 		LoadEvent: loadSampleEvent,
 		Actions:   w.actions(),
+		// The menu's move page points the Customer.io webhook at the new URL when an App API key is stored.
+		MoveWebhook: webhookMover{Paths: creds.DefaultPaths(), Profile: w.g.Profile}.move,
 	}
 }
 

@@ -33,6 +33,11 @@ type Profile struct {
 	// The environment variables still win on each run.
 	PlatformURL string `json:"platformUrl,omitempty"`
 	IMSURL      string `json:"imsUrl,omitempty"`
+
+	// CIORegion is the Customer.io workspace's region ("us" or "eu"), remembered when cioaep installs the
+	// reporting webhook, so a later dataset move can update it on the right App API host without asking:
+	// a key works only in its own region. Empty means not known yet.
+	CIORegion string `json:"cioRegion,omitempty"`
 }
 
 // Config is the parsed config file. Load it, change it, Save it: Save writes the whole file atomically.

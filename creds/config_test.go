@@ -30,7 +30,7 @@ func TestConfigRoundTripAtomic0600(t *testing.T) {
 		t.Fatal(err)
 	}
 	work := Profile{Name: "work", OrgID: "0123456789ABCDEF01234567@AdobeOrg", ClientID: "abc", Scopes: "openid,AdobeID",
-		Sandbox: "prod", Platform: PlatformAdobe, IMSURL: "https://ims.example", PlatformURL: "https://platform.example"}
+		Sandbox: "prod", Platform: PlatformAdobe, IMSURL: "https://ims.example", PlatformURL: "https://platform.example", CIORegion: "eu"}
 	play := Profile{Name: "play", OrgID: "FEDCBA9876543210FEDCBA98@AdobeOrg", ClientID: "def", Scopes: "openid", Platform: PlatformLocal}
 	c.Put(work)
 	c.Put(play)

@@ -85,4 +85,19 @@ type Deps struct {
 	Copy func(text string) CopyResult
 	// Actions are extra done-screen keys.
 	Actions []Action
+	// MoveWebhook points the Customer.io reporting webhook that posts to oldURL at newURL, after the menu
+	// moved the dataflow to another dataset. It runs as soon as the move succeeds; nil (or a result that is
+	// not Moved) leaves the manual instructions on screen.
+	MoveWebhook func(ctx context.Context, oldURL, newURL string) (WebhookMove, error)
+}
+
+// WebhookMove is what Deps.MoveWebhook did in Customer.io.
+type WebhookMove struct {
+	// Managed says cioaep could ask Customer.io (an App API key is stored for the profile); without it
+	// the user updates the webhook by hand.
+	Managed bool
+	// Moved says a webhook now posts to the new URL, so the manual steps are not needed.
+	Moved bool
+	// Message is a sentence for the user: what changed in Customer.io, or why nothing did.
+	Message string
 }

@@ -65,6 +65,12 @@ type movePage struct {
 	copyTk  int
 	freshTk int
 	scroll  scroller
+
+	// The Customer.io webhook, pointed at the new URL through Deps.MoveWebhook once the move succeeded.
+	hookTk  int
+	hooking bool
+	hook    *WebhookMove
+	hookErr error
 }
 
 func newMovePage(m *menuModel) *movePage {
@@ -122,7 +128,7 @@ func (p *movePage) update(msg tea.Msg) tea.Cmd {
 				DatasetID: r.DatasetID, SchemaID: r.SchemaID, SourceConnectionID: r.SourceConnectionID,
 				TargetConnectionID: r.TargetConnectionID, MappingSetID: r.MappingSetID, DatasetName: p.destName()}
 			p.m.df = &df
-			return tea.Batch(cmd, p.refresh())
+			return tea.Batch(cmd, p.refresh(), p.moveWebhook())
 		}
 		return cmd
 	}
@@ -135,6 +141,13 @@ func (p *movePage) update(msg tea.Msg) tea.Cmd {
 	case doneMsg[CopyResult]:
 		if msg.ticket == p.copyTk {
 			p.copied = &msg.val
+		}
+	case doneMsg[WebhookMove]:
+		if msg.ticket == p.hookTk {
+			p.hooking, p.hookErr = false, msg.err
+			if msg.err == nil {
+				p.hook = &msg.val
+			}
 		}
 	case partMsg[teardownPart]:
 		if msg.ticket == p.ticket {
@@ -152,6 +165,20 @@ func (p *movePage) update(msg tea.Msg) tea.Cmd {
 		return p.doneKey(msg)
 	}
 	return nil
+}
+
+// moveWebhook points Customer.io's reporting webhook at the new URL, when cmd can (Deps.MoveWebhook is
+// set; it answers "not managed" without a stored App API key). It runs at once rather than on a key:
+// the user asked for the move, the old dataflow keeps running meanwhile, and until the webhook follows,
+// the new dataflow receives nothing.
+func (p *movePage) moveWebhook() tea.Cmd {
+	mw := p.m.c.deps.MoveWebhook
+	if mw == nil {
+		return nil
+	}
+	p.hookTk, p.hooking = p.m.c.ticket(), true
+	ctx, from, to := p.m.c.ctx, p.old.WebhookURL(), p.result.WebhookURL
+	return do(p.hookTk, func() (WebhookMove, error) { return mw(ctx, from, to) })
 }
 
 // refresh reads the new dataflow, which is now the profile's, for the menu.
@@ -257,7 +284,7 @@ func (p *movePage) doneKey(msg tea.KeyMsg) tea.Cmd {
 				}
 				return cp(url), nil
 			})
-		case msg.String() == "y":
+		case msg.String() == "y" && !p.hooking: // retire only once Customer.io's answer is in
 			return p.retire()
 		case msg.String() == "n":
 			return p.m.home("The old dataflow " + clean(p.old.Name) + " keeps running. Retire it later with: cioaep reconfigure --non-interactive --retire " + clean(p.old.ID) + " --yes")
@@ -323,12 +350,25 @@ func (p *movePage) view() string {
 	default:
 		b.WriteString("  " + st.warn.Render("! ") + clean(p.copied.Message) + "\n")
 	}
-	b.WriteString("\nIn Customer.io, point the webhook at it:\n")
-	b.WriteString(c.numbered([]string{
-		"Open Data & Integrations → Integrations → Reporting Webhooks, and the webhook that posts to the old URL.",
-		"Replace Webhook Endpoint with the new URL and click Save.",
-		"Check its Activity Logs: new deliveries go to the new URL.",
-	}))
+	switch {
+	case p.hooking:
+		b.WriteString("\n" + c.busy("pointing the Customer.io webhook at the new URL…") + "\n")
+	case p.hook != nil && p.hook.Moved:
+		b.WriteString("\n" + st.ok.Width(c.bodyWidth()-2).Render("✓ "+clean(p.hook.Message)) + "\n")
+		b.WriteString(c.para("Its Activity Logs in Customer.io (Data & Integrations → Integrations → Reporting Webhooks) show the deliveries to the new URL.") + "\n")
+	default:
+		if p.hookErr != nil {
+			b.WriteString("\n" + c.errText(p.hookErr) + "\n")
+		} else if p.hook != nil && p.hook.Message != "" {
+			b.WriteString("\n" + st.warn.Width(c.bodyWidth()-2).Render("! "+clean(p.hook.Message)) + "\n")
+		}
+		b.WriteString("\nIn Customer.io, point the webhook at it:\n")
+		b.WriteString(c.numbered([]string{
+			"Open Data & Integrations → Integrations → Reporting Webhooks, and the webhook that posts to the old URL.",
+			"Replace Webhook Endpoint with the new URL and click Save.",
+			"Check its Activity Logs: new deliveries go to the new URL.",
+		}))
+	}
 	b.WriteString("\n" + c.para("The old dataflow "+clean(p.old.Name)+" keeps running until you retire it, so nothing is lost meanwhile. Retire it once Customer.io posts to the new URL: its flow and the connections cioaep made are deleted; its dataset stays.") + "\n")
 	b.WriteString(st.boxTitle.Render("Retire the old dataflow now?") + " y retire · n later\n")
 	return p.scroll.view(b.String(), c.bodyHeight())

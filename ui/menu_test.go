@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -23,6 +24,8 @@ import (
 	"github.com/cioaep/cioaep/assets"
 	"github.com/cioaep/cioaep/flow"
 	"github.com/cioaep/cioaep/flow/aep"
+	"github.com/cioaep/cioaep/flow/cio"
+	"github.com/cioaep/cioaep/flow/cio/ciotest"
 	"github.com/cioaep/cioaep/flow/dataprep"
 	"github.com/cioaep/cioaep/flow/local"
 	"github.com/cioaep/cioaep/flow/local/localtest"
@@ -38,6 +41,9 @@ type menuWorld struct {
 	// hook sees every request first; it answers it itself by returning true.
 	hook   atomic.Pointer[func(http.ResponseWriter, *http.Request) bool]
 	copied atomic.Pointer[string]
+	// moveWebhook, when set, is Deps.MoveWebhook (a Customer.io workspace the profile manages).
+	moveWebhook func(ctx context.Context, oldURL, newURL string) (WebhookMove, error)
+	cio         *ciotest.AppAPI
 }
 
 func newMenuWorld(t testing.TB) *menuWorld {
@@ -99,6 +105,31 @@ func (w *menuWorld) deps() Deps {
 			w.copied.Store(&text)
 			return CopyResult{OK: true, Message: "Copied through your terminal (OSC 52)."}
 		},
+		MoveWebhook: w.moveWebhook,
+	}
+}
+
+const menuAppKey = "menu-app-key-1b2c3d"
+
+// manageWebhook gives the profile a Customer.io workspace (the App API stand-in, over HTTP) whose
+// reporting webhook posts to endpoint ("" for none), and a MoveWebhook that moves it the way cmd does,
+// through cio.AppAPI.MoveWebhook. ui cannot import cmd; cmd's own tests cover its wording.
+func (w *menuWorld) manageWebhook(t testing.TB, endpoint string) {
+	w.cio = ciotest.New(t, menuAppKey)
+	w.cio.Add(cio.Webhook{Name: "Warehouse", Endpoint: "https://example.com/hook", Events: []string{"email_opened"}})
+	if endpoint != "" {
+		w.cio.Add(cio.Webhook{Name: "Adobe Experience Platform (cioaep ab12cd)", Endpoint: endpoint, Events: []string{"email_sent", "sms_sent"}})
+	}
+	api := cio.NewAppAPI(menuAppKey, "us", w.cio.Client())
+	w.moveWebhook = func(ctx context.Context, oldURL, newURL string) (WebhookMove, error) {
+		h, _, err := api.MoveWebhook(ctx, oldURL, newURL, nil)
+		switch {
+		case errors.Is(err, cio.ErrNoWebhook):
+			return WebhookMove{Managed: true, Message: "No reporting webhook in the Customer.io US workspace posted to the old URL, so cioaep changed nothing there: point yours at the new URL by hand."}, nil
+		case err != nil:
+			return WebhookMove{Managed: true}, err
+		}
+		return WebhookMove{Managed: true, Moved: true, Message: fmt.Sprintf("Customer.io webhook %d (%q, US workspace) now posts to the new URL, with the same %d events.", h.ID, h.Name, len(h.Events))}, nil
 	}
 }
 
@@ -136,7 +167,7 @@ func startMenu(t *testing.T, w *menuWorld, opts MenuOptions, width, height int) 
 func (d *menuDriver) wait(s string) {
 	d.t.Helper()
 	teatest.WaitFor(d.t, d.tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(s)) },
-		teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
+		teatest.WithDuration(30*time.Second), teatest.WithCheckInterval(5*time.Millisecond)) // a bound, not a timing check
 }
 
 func (d *menuDriver) key(k tea.KeyType) { d.tm.Send(tea.KeyMsg{Type: k}) }
@@ -153,7 +184,7 @@ func (d *menuDriver) final() (*menuModel, string) {
 // Platform ids, plan tags, times and durations differ on every run; golden views get them masked with
 // characters of the same width so the layout is still compared exactly.
 var (
-	idLike   = regexp.MustCompile(`[0-9a-fA-F]*[0-9][0-9a-fA-F]*(?:-[0-9a-fA-F]+)+|[0-9a-fA-F]*[0-9][0-9a-fA-F]*[a-fA-F][0-9a-fA-F]*|[0-9a-fA-F]*[a-fA-F][0-9a-fA-F]*[0-9][0-9a-fA-F]*`)
+	idLike   = regexp.MustCompile(`[0-9a-fA-F]*[0-9][0-9a-fA-F]*(?:-[0-9a-fA-F]+)+|[0-9a-fA-F]{4,}(?:-[0-9a-fA-F]{4,})+|[0-9a-fA-F]*[0-9][0-9a-fA-F]*[a-fA-F][0-9a-fA-F]*|[0-9a-fA-F]*[a-fA-F][0-9a-fA-F]*[0-9][0-9a-fA-F]*`)
 	planTag  = regexp.MustCompile(`cioaep [0-9a-f]{6}\)`)
 	tenant   = regexp.MustCompile(`cioaep[0-9a-f]{6}`)
 	clock    = regexp.MustCompile(`\d\d:\d\d`)
@@ -407,6 +438,45 @@ var menuScenarios = []menuScenario{
 		p := m.page.(*movePage)
 		if p.result.WebhookURL == p.old.WebhookURL() || p.result.FlowID != df.ID {
 			t.Errorf("want a new flow and URL: %+v", p.result)
+		}
+	}},
+	{name: "move_webhook", setup: func(t *testing.T, w *menuWorld) {
+		w.manageWebhook(t, w.setUp(t).WebhookURL)
+	}, drive: func(_ *testing.T, _ *menuWorld, d *menuDriver) {
+		d.wait("What would you like to do?")
+		d.typ("4")
+		d.wait("Move to")
+		d.key(tea.KeyRight)
+		d.key(tea.KeyDown)
+		d.key(tea.KeyEnter)
+		d.wait("now posts to the new URL")
+	}, check: func(t *testing.T, w *menuWorld, m *menuModel, view string) {
+		p := m.page.(*movePage)
+		hooks := w.cio.Webhooks()
+		if len(hooks) != 2 || hooks[1].ID != 2 || hooks[1].Endpoint != p.result.WebhookURL || hooks[0].Endpoint != "https://example.com/hook" {
+			t.Errorf("webhooks after the move %+v, want webhook 2 at %s and no third", hooks, p.result.WebhookURL)
+		}
+		if strings.Contains(view, "Replace Webhook Endpoint") {
+			t.Error("the manual steps are shown although the webhook moved")
+		}
+	}},
+	{name: "move_webhook_none", setup: func(t *testing.T, w *menuWorld) {
+		w.setUp(t)
+		w.manageWebhook(t, "")
+	}, drive: func(_ *testing.T, _ *menuWorld, d *menuDriver) {
+		d.wait("What would you like to do?")
+		d.typ("4")
+		d.wait("Move to")
+		d.key(tea.KeyRight)
+		d.key(tea.KeyDown)
+		d.key(tea.KeyEnter)
+		d.wait("changed nothing there")
+	}, check: func(t *testing.T, w *menuWorld, _ *menuModel, view string) {
+		if hooks := w.cio.Webhooks(); len(hooks) != 1 {
+			t.Errorf("webhooks %+v: a move must not create one", hooks)
+		}
+		if !strings.Contains(view, "Replace Webhook Endpoint") {
+			t.Error("the manual steps are missing although no webhook moved")
 		}
 	}},
 	{name: "move_retired", drive: func(_ *testing.T, _ *menuWorld, d *menuDriver) {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -130,6 +131,54 @@ func (a *AppAPI) EnsureWebhook(ctx context.Context, name, endpoint string, event
 		}
 	}
 	w, err = a.Create(ctx, Webhook{Name: name, Endpoint: endpoint, Events: events, FullResolution: true})
+	return w, err == nil, err
+}
+
+// ErrNoWebhook is returned (wrapped) by MoveWebhook when no reporting webhook posts to the old endpoint,
+// so there is nothing to move: the caller says how to point Customer.io at the new URL by hand.
+var ErrNoWebhook = errors.New("no Customer.io reporting webhook posts to the old URL")
+
+// MoveWebhook points the reporting webhook that posts to from at to, in place: same id, name, resolution,
+// body and on/off settings, so a dataset move changes only where Customer.io delivers. events replaces the
+// webhook's subscriptions when non-empty; empty keeps them ("the same events").
+//
+// A webhook already posting to to wins (a re-run after the move, or after someone edited the URL by hand):
+// it is returned unchanged, or with events applied, and moved is false. Nothing at either URL is
+// ErrNoWebhook rather than a new webhook: a move redirects a stream that exists; starting one (perhaps one
+// the user deleted on purpose) is EnsureWebhook's job, which the done screen offers.
+func (a *AppAPI) MoveWebhook(ctx context.Context, from, to string, events []string) (w Webhook, moved bool, err error) {
+	if from == to {
+		return Webhook{}, false, errors.New("the old and the new webhook URL are the same: there is nothing to move")
+	}
+	list, err := a.List(ctx)
+	if err != nil {
+		return Webhook{}, false, err
+	}
+	pick := func(endpoint string) (Webhook, bool) {
+		for _, h := range list {
+			if h.Endpoint == endpoint {
+				return h, true
+			}
+		}
+		return Webhook{}, false
+	}
+	if h, ok := pick(to); ok {
+		if len(events) == 0 || slices.Equal(h.Events, events) {
+			return h, false, nil
+		}
+		h.Events = events
+		w, err = a.Update(ctx, h)
+		return w, false, err
+	}
+	h, ok := pick(from)
+	if !ok {
+		return Webhook{}, false, fmt.Errorf("%w (%d other webhooks in the workspace were left alone)", ErrNoWebhook, len(list))
+	}
+	h.Endpoint = to
+	if len(events) > 0 {
+		h.Events = events
+	}
+	w, err = a.Update(ctx, h)
 	return w, err == nil, err
 }
 
