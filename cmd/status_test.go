@@ -51,6 +51,14 @@ func newOpsWorld(t *testing.T) *opsWorld {
 	} {
 		t.Setenv(k, v)
 	}
+	// The OS keychain is the developer's own: should it hold an App API key for "default", a move must
+	// still never reach the real Customer.io. Tests that exercise the App API point this at a stand-in.
+	cio := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		t.Errorf("unexpected Customer.io App API call: %s %s", r.Method, r.URL.Path)
+		rw.WriteHeader(http.StatusInternalServerError)
+	}))
+	t.Cleanup(cio.Close)
+	t.Setenv(EnvCIOAPIURL, cio.URL)
 	return w
 }
 
