@@ -152,8 +152,9 @@ func testMenu(deps Deps, rc Reconfigurer, opts MenuOptions) *menuModel {
 
 // menuDriver sends keys to a running menu and waits for what they should bring on screen.
 type menuDriver struct {
-	t  *testing.T
-	tm *teatest.TestModel
+	t   *testing.T
+	tm  *teatest.TestModel
+	scr screen
 }
 
 func startMenu(t *testing.T, w *menuWorld, opts MenuOptions, width, height int) *menuDriver {
@@ -166,12 +167,11 @@ func startMenu(t *testing.T, w *menuWorld, opts MenuOptions, width, height int) 
 
 func (d *menuDriver) wait(s string) {
 	d.t.Helper()
-	teatest.WaitFor(d.t, d.tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(s)) },
-		teatest.WithDuration(30*time.Second), teatest.WithCheckInterval(5*time.Millisecond)) // a bound, not a timing check
+	d.scr.wait(d.t, d.tm.Output(), s, 30*time.Second)
 }
 
-func (d *menuDriver) key(k tea.KeyType) { d.tm.Send(tea.KeyMsg{Type: k}) }
-func (d *menuDriver) typ(s string)      { d.tm.Type(s) }
+func (d *menuDriver) key(k tea.KeyType) { d.scr.input(); d.tm.Send(tea.KeyMsg{Type: k}) }
+func (d *menuDriver) typ(s string)      { d.scr.input(); d.tm.Type(s) }
 
 // final stops the program and returns the model and its last view.
 func (d *menuDriver) final() (*menuModel, string) {

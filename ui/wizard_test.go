@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -46,6 +45,7 @@ type driver struct {
 	t    *testing.T
 	tm   *teatest.TestModel
 	keys int
+	scr  screen
 }
 
 func start(t *testing.T, deps Deps, width, height int) *driver {
@@ -57,17 +57,18 @@ func start(t *testing.T, deps Deps, width, height int) *driver {
 
 func (d *driver) wait(s string) {
 	d.t.Helper()
-	teatest.WaitFor(d.t, d.tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(s)) },
-		teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
+	d.scr.wait(d.t, d.tm.Output(), s, 10*time.Second)
 }
 
 func (d *driver) press(k tea.KeyType) {
 	d.keys++
+	d.scr.input()
 	d.tm.Send(tea.KeyMsg{Type: k})
 }
 
 func (d *driver) typ(s string) {
 	d.keys += len(s)
+	d.scr.input()
 	d.tm.Type(s)
 }
 
