@@ -2,9 +2,13 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"slices"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -143,4 +147,64 @@ func (c *common) shared(msg tea.Msg, cancel func()) (cmd tea.Cmd, ok bool) {
 		return nil, true
 	}
 	return nil, false
+}
+
+// tooSmall reports whether the window is below what any screen can be drawn in.
+func (c *common) tooSmall() bool { return c.width < minWidth || c.height < minHeight }
+
+// frame draws a screen the way every top-level model does: a header with the title on the left and the
+// profile and platform on the right, the body cut to the window, and the foot. Below the minimum size it
+// asks for a larger terminal instead; the caller's state is untouched.
+func (c *common) frame(title, body, foot string) string {
+	if c.tooSmall() {
+		return fmt.Sprintf("Make the terminal larger: cioaep needs at least %d×%d (now %d×%d).\nNothing is lost; ctrl+c quits.",
+			minWidth, minHeight, c.width, c.height)
+	}
+	where := "Adobe Experience Platform"
+	if c.platform == Local {
+		where = "local platform"
+	}
+	left := c.st.title.Render("cioaep") + "  " + title
+	right := c.st.subtle.Render("profile " + clean(c.deps.Profile) + " · " + where)
+	header := left
+	if gap := c.width - lipgloss.Width(left) - lipgloss.Width(right) - 2; gap > 0 {
+		header += strings.Repeat(" ", gap) + right
+	}
+	lines := strings.Split(body, "\n")
+	if len(lines) > c.bodyHeight() {
+		lines = lines[:c.bodyHeight()]
+	}
+	for i, l := range lines {
+		lines[i] = " " + fit(l, c.bodyWidth())
+	}
+	body = strings.Join(lines, "\n") + strings.Repeat("\n", c.bodyHeight()-len(lines))
+	return fit(header, c.width) + "\n\n" + body + "\n" + foot
+}
+
+// enterFirst orders key help so the key that moves on comes first: a narrow help line never cuts it off.
+func enterFirst(bindings []key.Binding) []key.Binding {
+	return slices.SortedStableFunc(slices.Values(bindings), func(a, b key.Binding) int {
+		return boolInt(!slices.Contains(a.Keys(), "enter")) - boolInt(!slices.Contains(b.Keys(), "enter"))
+	})
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// runProgram runs a top-level model (what names it in errors) full screen. A user who quits or an
+// interrupt gives ErrQuit.
+func runProgram(ctx context.Context, what string, m tea.Model, in io.Reader, out io.Writer) error {
+	// 120 frames a second halves the wait for the first frame and for each key's echo against the default 60.
+	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(in), tea.WithOutput(out), tea.WithAltScreen(), tea.WithFPS(120))
+	if _, err := p.Run(); err != nil {
+		if errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, context.Canceled) {
+			return ErrQuit
+		}
+		return fmt.Errorf("the %s stopped: %w", what, err)
+	}
+	return nil
 }

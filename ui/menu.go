@@ -2,11 +2,8 @@ package ui
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"slices"
-	"strings"
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
@@ -138,7 +135,7 @@ func (m *menuModel) key(msg tea.KeyMsg) tea.Cmd {
 		}
 		return quit
 	}
-	if m.c.width < minWidth || m.c.height < minHeight {
+	if m.c.tooSmall() {
 		return nil
 	}
 	if key.Matches(msg, k.Back) && !m.page.ownsEsc() && m.df != nil {
@@ -166,52 +163,27 @@ func (m *menuModel) startSetup() tea.Cmd {
 	return w.steps[0].enter() // the menu's spinner ticks on for the wizard: it has the same spinner
 }
 
-// where names the platform for the header.
-func (m *menuModel) where() string {
-	if m.c.platform == Local {
-		return "local platform"
-	}
-	return "Adobe Experience Platform"
-}
-
 func (m *menuModel) View() string {
 	if m.setup != nil {
 		return m.setup.View()
 	}
 	c := m.c
-	if c.width < minWidth || c.height < minHeight {
-		return fmt.Sprintf("Make the terminal larger: cioaep needs at least %d×%d (now %d×%d).\nNothing is lost; ctrl+c quits.",
-			minWidth, minHeight, c.width, c.height)
+	if c.tooSmall() {
+		return c.frame("", "", "")
 	}
-	left := c.st.title.Render("cioaep") + "  Reconfigure · " + m.page.title()
-	right := c.st.subtle.Render("profile " + clean(c.deps.Profile) + " · " + m.where())
-	header := left
-	if gap := c.width - lipgloss.Width(left) - lipgloss.Width(right) - 2; gap > 0 {
-		header += strings.Repeat(" ", gap) + right
-	}
-	lines := strings.Split(m.page.view(), "\n")
-	if len(lines) > c.bodyHeight() {
-		lines = lines[:c.bodyHeight()]
-	}
-	for i, l := range lines {
-		lines[i] = " " + fit(l, c.bodyWidth())
-	}
-	body := strings.Join(lines, "\n") + strings.Repeat("\n", c.bodyHeight()-len(lines))
 	var foot string
 	if m.confirm {
 		foot = c.st.warn.Render("Quit while the dataflow is being changed? The change may be left half done.") +
 			"\n" + m.help.ShortHelpView([]key.Binding{c.keys.Yes, c.keys.No})
 	} else {
-		bindings := slices.SortedStableFunc(slices.Values(m.page.help()), func(a, b key.Binding) int {
-			return boolInt(!slices.Contains(a.Keys(), "enter")) - boolInt(!slices.Contains(b.Keys(), "enter"))
-		})
+		bindings := enterFirst(m.page.help())
 		if _, home := m.page.(*homePage); !home && m.df != nil && !m.page.ownsEsc() && !slices.ContainsFunc(bindings, func(b key.Binding) bool { return b.Help().Desc == "menu" }) {
 			bindings = append(bindings, key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "menu")))
 		}
 		m.help.Width = c.width - 1
 		foot = "\n" + m.help.ShortHelpView(append(bindings, c.keys.Quit))
 	}
-	return fit(header, c.width) + "\n\n" + body + "\n" + foot
+	return c.frame("Reconfigure · "+m.page.title(), m.page.view(), foot)
 }
 
 // RunMenu opens the reconfiguration menu for the profile rc belongs to. It returns the profile's webhook
@@ -220,12 +192,8 @@ func (m *menuModel) View() string {
 func RunMenu(ctx context.Context, deps Deps, rc Reconfigurer, opts MenuOptions, in io.Reader, out io.Writer) (flow.Result, error) {
 	m := newMenu(ctx, deps, rc, opts)
 	defer m.cancel()
-	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(in), tea.WithOutput(out), tea.WithAltScreen(), tea.WithFPS(120))
-	if _, err := p.Run(); err != nil {
-		if errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, context.Canceled) {
-			return flow.Result{}, ErrQuit
-		}
-		return flow.Result{}, fmt.Errorf("the menu stopped: %w", err)
+	if err := runProgram(ctx, "menu", m, in, out); err != nil {
+		return flow.Result{}, err
 	}
 	return m.outcome()
 }

@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
-	"strings"
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
@@ -136,7 +134,7 @@ func (w *wizard) key(msg tea.KeyMsg) tea.Cmd {
 		}
 		return quit
 	}
-	if w.tooSmall() {
+	if w.c.tooSmall() {
 		return nil
 	}
 	cur := w.steps[w.cur]
@@ -149,52 +147,25 @@ func (w *wizard) key(msg tea.KeyMsg) tea.Cmd {
 	return cur.update(msg)
 }
 
-func (w *wizard) tooSmall() bool { return w.c.width < minWidth || w.c.height < minHeight }
-
 func (w *wizard) View() string {
 	c := w.c
-	if w.tooSmall() {
-		return fmt.Sprintf("Make the terminal larger: cioaep needs at least %d×%d (now %d×%d).\nNothing is lost; ctrl+c quits.",
-			minWidth, minHeight, c.width, c.height)
+	if c.tooSmall() {
+		return c.frame("", "", "")
 	}
 	cur := w.steps[w.cur]
-	where := "Adobe Experience Platform"
-	if c.platform == Local {
-		where = "local platform"
-	}
-	left := c.st.title.Render("cioaep") + "  " + fmt.Sprintf("Step %d of %d · %s", w.cur+1, len(w.steps), cur.title())
-	right := c.st.subtle.Render("profile " + clean(c.deps.Profile) + " · " + where)
-	header := left
-	if gap := c.width - lipgloss.Width(left) - lipgloss.Width(right) - 2; gap > 0 {
-		header += strings.Repeat(" ", gap) + right
-	}
-
-	body := cur.view()
-	lines := strings.Split(body, "\n")
-	if len(lines) > c.bodyHeight() {
-		lines = lines[:c.bodyHeight()]
-	}
-	for i, l := range lines {
-		lines[i] = " " + fit(l, c.bodyWidth())
-	}
-	body = strings.Join(lines, "\n") + strings.Repeat("\n", c.bodyHeight()-len(lines))
-
 	var foot string
 	if w.confirm {
 		foot = c.st.warn.Render("Quit while creating? The next run resumes from the journal.") +
 			"\n" + w.help.ShortHelpView([]key.Binding{c.keys.Yes, c.keys.No})
 	} else {
-		// The key that moves on goes first, so a narrow help line never cuts it off.
-		bindings := slices.SortedStableFunc(slices.Values(cur.help()), func(a, b key.Binding) int {
-			return boolInt(!slices.Contains(a.Keys(), "enter")) - boolInt(!slices.Contains(b.Keys(), "enter"))
-		})
+		bindings := enterFirst(cur.help())
 		if w.cur > 0 && !cur.ownsEsc() {
 			bindings = append(bindings, c.keys.Back)
 		}
 		w.help.Width = c.width - 1
 		foot = "\n" + w.help.ShortHelpView(append(bindings, c.keys.Quit))
 	}
-	return fit(header, c.width) + "\n\n" + body + "\n" + foot
+	return c.frame(fmt.Sprintf("Step %d of %d · %s", w.cur+1, len(w.steps), cur.title()), cur.view(), foot)
 }
 
 // Run starts the full-screen wizard and returns the dataflow it made. It returns ErrQuit when the user
@@ -202,23 +173,11 @@ func (w *wizard) View() string {
 func Run(ctx context.Context, deps Deps, in io.Reader, out io.Writer) (flow.Result, error) {
 	w := newWizard(ctx, deps)
 	defer w.cancel()
-	// 120 frames a second halves the wait for the first frame and for each key's echo against the default 60.
-	p := tea.NewProgram(w, tea.WithContext(ctx), tea.WithInput(in), tea.WithOutput(out), tea.WithAltScreen(), tea.WithFPS(120))
-	if _, err := p.Run(); err != nil {
-		if errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, context.Canceled) {
-			return flow.Result{}, ErrQuit
-		}
-		return flow.Result{}, fmt.Errorf("the wizard stopped: %w", err)
+	if err := runProgram(ctx, "wizard", w, in, out); err != nil {
+		return flow.Result{}, err
 	}
 	if !w.done {
 		return flow.Result{}, ErrQuit
 	}
 	return w.c.result, nil
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
