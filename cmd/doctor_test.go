@@ -44,7 +44,7 @@ type doctorWorld struct {
 // (a closed port, to make the endpoint unreachable); otherwise inlets are served by the same server.
 func newDoctorWorld(t *testing.T, inletBase string) *doctorWorld {
 	t.Helper()
-	w := &doctorWorld{paths: doctorIsolate(t), kc: credstest.NewMemKeychain()}
+	w := &doctorWorld{paths: isolateHome(t), kc: credstest.NewMemKeychain()}
 	p, err := local.Open(local.Config{DataDir: filepath.Join(t.TempDir(), "platform"), ClientID: doctorClientID, ClientSecret: doctorSecret})
 	if err != nil {
 		t.Fatal(err)
@@ -78,21 +78,6 @@ func (w *doctorWorld) serve(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.platform.ServeHTTP(rw, r)
-}
-
-// doctorIsolate points every cioaep directory at a fresh temporary home and clears the CIOAEP_*
-// variables, so nothing reads or touches the user's.
-func doctorIsolate(t *testing.T) creds.Paths {
-	t.Helper()
-	home := t.TempDir()
-	t.Setenv("HOME", home)
-	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, "config"))
-	t.Setenv("XDG_STATE_HOME", filepath.Join(home, "state"))
-	t.Setenv("XDG_DATA_HOME", filepath.Join(home, "data"))
-	t.Setenv(creds.EnvClientSecret, "")
-	t.Setenv(aep.EnvPlatformURL, "")
-	t.Setenv(aep.EnvIMSURL, "")
-	return creds.DefaultPaths()
 }
 
 // doctorCLI runs a command line in-process, as the binary would.
@@ -500,7 +485,7 @@ func TestDoctorUnreachableEndpoint(t *testing.T) {
 // TestDoctorProfileProblems needs no platform: a missing profile, a damaged config file and a malformed
 // org id are each named with the way to fix them, and the checks that need a profile are skipped.
 func TestDoctorProfileProblems(t *testing.T) {
-	paths := doctorIsolate(t)
+	paths := isolateHome(t)
 	kc := credstest.NewMemKeychain()
 	noProfile := map[string]string{"keychain": "ok", "profile": "not in", "token": "skip", "sandbox": "skip", "flow": "no dataflow", "endpoint": "skip"}
 	r := runDoctorTest(t, kc, time.Second, paths)

@@ -29,7 +29,7 @@ func writeTestFile(path string, data []byte) error {
 const epURL = "http://127.0.0.1:8790/collection/0123abcd?x-adobe-flow-id=f-77"
 
 func TestEndpointWithoutSetup(t *testing.T) {
-	stIsolate(t)
+	isolateHome(t)
 	r := stRun(t, "endpoint", "--profile", "work")
 	if r.code != ExitFailed || r.stdout != "" || !strings.Contains(r.stderr, "no dataflow for profile work yet: run cioaep setup") {
 		t.Errorf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
@@ -37,7 +37,7 @@ func TestEndpointWithoutSetup(t *testing.T) {
 }
 
 func TestEndpointPrintsTheURLAlone(t *testing.T) {
-	paths := stIsolate(t)
+	paths := isolateHome(t)
 	stWriteResult(t, paths, flow.Result{WebhookURL: epURL, FlowID: "f-77", DatasetID: "d-1"})
 
 	r := stRun(t, "endpoint")
@@ -55,7 +55,7 @@ func TestEndpointPrintsTheURLAlone(t *testing.T) {
 }
 
 func TestEndpointCopySaysWhatWorked(t *testing.T) {
-	paths := stIsolate(t)
+	paths := isolateHome(t)
 	stWriteResult(t, paths, flow.Result{WebhookURL: epURL})
 	var copied []string
 	var out, errb bytes.Buffer
@@ -82,7 +82,7 @@ func TestEndpointCopySaysWhatWorked(t *testing.T) {
 // TestEndpointCopyOSC52OnATerminal gives the command a real terminal as stderr: the URL must arrive there
 // as an OSC 52 sequence, stdout must hold the URL alone, and the message must say what worked.
 func TestEndpointCopyOSC52OnATerminal(t *testing.T) {
-	paths := stIsolate(t)
+	paths := isolateHome(t)
 	t.Setenv("TERM", "xterm-256color")
 	t.Setenv("TMUX", "") // termenv wraps OSC 52 differently inside tmux
 	stWriteResult(t, paths, flow.Result{WebhookURL: epURL})

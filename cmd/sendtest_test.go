@@ -36,20 +36,6 @@ func stRun(t *testing.T, args ...string) stResult {
 	return stResult{code, out.String(), errb.String()}
 }
 
-// stIsolate points every cioaep directory at a fresh temporary home, so nothing touches the user's.
-func stIsolate(t *testing.T) creds.Paths {
-	t.Helper()
-	home := t.TempDir()
-	t.Setenv("HOME", home)
-	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, "config"))
-	t.Setenv("XDG_STATE_HOME", filepath.Join(home, "state"))
-	t.Setenv("XDG_DATA_HOME", filepath.Join(home, "data"))
-	t.Setenv(creds.EnvClientSecret, "")
-	t.Setenv(aep.EnvPlatformURL, "")
-	t.Setenv(aep.EnvIMSURL, "")
-	return creds.DefaultPaths()
-}
-
 // stLocalPlatform serves a local platform over real HTTP from the default data directory (where
 // send-test looks for records) and points CIOAEP_PLATFORM_URL and CIOAEP_IMS_URL at it.
 func stLocalPlatform(t *testing.T, paths creds.Paths, cfg local.Config) string {
@@ -127,7 +113,7 @@ func stRecordEventID(t *testing.T, record json.RawMessage) string {
 }
 
 func TestSendTestDefaultSendsOneSamplePerObjectTypeAndShowsTheRecords(t *testing.T) {
-	paths := stIsolate(t)
+	paths := isolateHome(t)
 	stLocalPlatform(t, paths, local.Config{})
 	res := stSetup(t, paths)
 
@@ -172,7 +158,7 @@ func TestSendTestDefaultSendsOneSamplePerObjectTypeAndShowsTheRecords(t *testing
 }
 
 func TestSendTestAllTwiceFallsBackWhenSyncValidationIsUsedUp(t *testing.T) {
-	paths := stIsolate(t)
+	paths := isolateHome(t)
 	stLocalPlatform(t, paths, local.Config{})
 	stSetup(t, paths)
 
@@ -216,7 +202,7 @@ func TestSendTestAllTwiceFallsBackWhenSyncValidationIsUsedUp(t *testing.T) {
 }
 
 func TestSendTestSignatureCheck(t *testing.T) {
-	paths := stIsolate(t)
+	paths := isolateHome(t)
 	stLocalPlatform(t, paths, local.Config{SigningKey: "st-signing-key"})
 	stSetup(t, paths)
 
@@ -294,7 +280,7 @@ func stWriteResult(t *testing.T, paths creds.Paths, res flow.Result) {
 }
 
 func TestSendTestAdobeSyncValidationOnlyWhenAsked(t *testing.T) {
-	paths := stIsolate(t)
+	paths := isolateHome(t)
 	inlet := &stInlet{}
 	srv := httptest.NewServer(inlet)
 	t.Cleanup(srv.Close)
@@ -325,7 +311,7 @@ func TestSendTestAdobeSyncValidationOnlyWhenAsked(t *testing.T) {
 }
 
 func TestSendTestUsage(t *testing.T) {
-	paths := stIsolate(t)
+	paths := isolateHome(t)
 	for _, tc := range []struct {
 		args []string
 		code int
