@@ -208,3 +208,27 @@ func runProgram(ctx context.Context, what string, m tea.Model, in io.Reader, out
 	}
 	return nil
 }
+
+// quitKey handles ctrl+c and the answer to "quit while busy?" the same way for every top-level model.
+// confirm is the model's "asking" state; busy says whether quitting now could leave work half done.
+// handled is false for any other key, and for every key while the window is too small to act on.
+func (c *common) quitKey(msg tea.KeyMsg, confirm *bool, busy func() bool) (cmd tea.Cmd, handled bool) {
+	k := c.keys
+	if *confirm {
+		switch {
+		case key.Matches(msg, k.Yes), key.Matches(msg, k.Quit):
+			return quit, true
+		case key.Matches(msg, k.No):
+			*confirm = false
+		}
+		return nil, true
+	}
+	if key.Matches(msg, k.Quit) {
+		if busy() {
+			*confirm = true
+			return nil, true
+		}
+		return quit, true
+	}
+	return nil, c.tooSmall()
+}

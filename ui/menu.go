@@ -118,26 +118,10 @@ func (m *menuModel) update(msg tea.Msg) tea.Cmd {
 }
 
 func (m *menuModel) key(msg tea.KeyMsg) tea.Cmd {
+	if cmd, handled := m.c.quitKey(msg, &m.confirm, m.page.busy); handled {
+		return cmd
+	}
 	k := m.c.keys
-	if m.confirm {
-		switch {
-		case key.Matches(msg, k.Yes), key.Matches(msg, k.Quit):
-			return quit
-		case key.Matches(msg, k.No):
-			m.confirm = false
-		}
-		return nil
-	}
-	if key.Matches(msg, k.Quit) {
-		if m.page.busy() {
-			m.confirm = true
-			return nil
-		}
-		return quit
-	}
-	if m.c.tooSmall() {
-		return nil
-	}
 	if key.Matches(msg, k.Back) && !m.page.ownsEsc() && m.df != nil {
 		if _, home := m.page.(*homePage); !home {
 			return m.home("")

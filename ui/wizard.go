@@ -117,26 +117,11 @@ type quitMsg struct{}
 func quit() tea.Msg { return quitMsg{} }
 
 func (w *wizard) key(msg tea.KeyMsg) tea.Cmd {
+	creating := func() bool { c, ok := w.steps[w.cur].(*createStep); return ok && c.running() }
+	if cmd, handled := w.c.quitKey(msg, &w.confirm, creating); handled {
+		return cmd
+	}
 	k := w.c.keys
-	if w.confirm {
-		switch {
-		case key.Matches(msg, k.Yes), key.Matches(msg, k.Quit):
-			return quit
-		case key.Matches(msg, k.No):
-			w.confirm = false
-		}
-		return nil
-	}
-	if key.Matches(msg, k.Quit) {
-		if c, ok := w.steps[w.cur].(*createStep); ok && c.running() {
-			w.confirm = true
-			return nil
-		}
-		return quit
-	}
-	if w.c.tooSmall() {
-		return nil
-	}
 	cur := w.steps[w.cur]
 	if key.Matches(msg, k.Back) && !cur.ownsEsc() {
 		if w.cur > 0 {
