@@ -83,7 +83,7 @@ func connect(ctx context.Context, g *Globals, o overrides) (*connection, error) 
 		if base == "" {
 			var stop func()
 			var err error
-			if base, stop, err = ensureLocalPlatform(ctx, localDataDir()); err != nil {
+			if base, stop, err = ensureLocalPlatform(ctx, g.LocalAddr, localDataDir()); err != nil {
 				return nil, fmt.Errorf("start the local platform: %w", err)
 			}
 			closers = append(closers, stop)

@@ -14,7 +14,6 @@ import (
 	"io"
 	"io/fs"
 	"math/rand/v2"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -93,7 +92,9 @@ func newE2E(t *testing.T) *e2eEnv {
 		}
 		e.env = append(e.env, kv)
 	}
-	e.env = append(e.env, "HOME="+e.home, "XDG_CONFIG_HOME="+e.config, "XDG_STATE_HOME="+e.state, "XDG_DATA_HOME="+e.data)
+	// --local starts a private platform on a free port instead of using whatever answers on 8790.
+	e.env = append(e.env, "HOME="+e.home, "XDG_CONFIG_HOME="+e.config, "XDG_STATE_HOME="+e.state, "XDG_DATA_HOME="+e.data,
+		EnvLocalAddr+"=127.0.0.1:0")
 	return e
 }
 
@@ -217,9 +218,8 @@ func (l *lockedE2EBuffer) String() string {
 }
 
 // setupArgs is a complete non-interactive setup against the local platform reached through
-// CIOAEP_PLATFORM_URL. It does not pass --local: --local starts or reuses a platform on 127.0.0.1:8790
-// (ensureLocalPlatform ignores CIOAEP_PLATFORM_URL), and a platform started inside the setup process
-// would be gone, with its inlet, when setup exits.
+// CIOAEP_PLATFORM_URL. It does not pass --local: a platform started inside the setup process would be
+// gone, with its inlet, when setup exits.
 func setupArgs(clientID string, extra ...string) []string {
 	return append([]string{"setup", "--non-interactive", "--org-id", local.OrgID, "--client-id", clientID,
 		"--new-dataset", "Customer.io events", "--new-schema"}, extra...)
@@ -254,6 +254,7 @@ func sampleEventID(t *testing.T, body []byte) string {
 // TestE2ESetupThenSendTestAll is issue 7's third must-show: after a local setup, `send-test --all`
 // gets every sample accepted and `local events` lists one mapped record per sample.
 func TestE2ESetupThenSendTestAll(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t)
 	base := e.serve(nil)
 	secret := []string{"CIOAEP_CLIENT_SECRET=e2e-secret"}
@@ -308,6 +309,7 @@ const e2eSentinel = "SENTINEL-7f3a9c-DO-NOT-LEAK"
 // status, a full local setup and --debug runs; the sentinel must appear in no file under the config,
 // state and data directories, in no output, and not in the debug trace.
 func TestE2ESecretNeverLeaks(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t)
 	// Registered first so that it runs last, after the platform has stopped and its output is in.
 	t.Cleanup(func() {
@@ -482,17 +484,8 @@ var webhookOnScreen = regexp.MustCompile(`http://127\.0\.0\.1:\d+/collection/[0-
 // TestE2EWizardInTmux is issue 5's second must-show: `cioaep --local` from launch to the done screen with
 // keystrokes only; the URL read off the screen accepts a sample event that `cioaep local events` lists.
 func TestE2EWizardInTmux(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t)
-	// --local uses a local platform already answering on 127.0.0.1:8790, whatever its data directory; the
-	// event could then not be found in this test's. Skip rather than guess where it keeps its data.
-	if isLocalPlatform(context.Background(), "http://127.0.0.1:8790") {
-		t.Skip("another local platform answers on 127.0.0.1:8790 and cioaep --local would use it (ensureLocalPlatform does not honour CIOAEP_PLATFORM_URL): stop it to run this test")
-	}
-	if ln, err := net.Listen("tcp", "127.0.0.1:8790"); err == nil {
-		ln.Close()
-	} else {
-		t.Logf("127.0.0.1:8790 is taken by something else: the wizard's platform will pick a free port")
-	}
 	env := append(append([]string{}, e.env...), "TERM=xterm-256color")
 	tm := newTmux(t, env, 100, 30, fmt.Sprintf("sh -c '%s --local; echo cioaep-exit=$?; sleep 30'", e.bin))
 

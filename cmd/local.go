@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -28,6 +29,10 @@ func init() {
 
 // localDefaultAddr is where `local serve` listens and where `cioaep --local` looks for a running one.
 const localDefaultAddr = "127.0.0.1:8790"
+
+// EnvLocalAddr moves the address --local uses (a `local serve --addr` elsewhere, or 127.0.0.1:0 for a
+// private platform on a free port).
+const EnvLocalAddr = "CIOAEP_LOCAL_ADDR"
 
 // localDataDir is the local platform's default data directory.
 func localDataDir() string { return filepath.Join(creds.DefaultPaths().DataDir, "local") }
@@ -223,19 +228,19 @@ var inProcessPlatform struct {
 }
 
 // ensureLocalPlatform gives `cioaep --local` a local platform: the one this process already runs, one
-// already listening on the default address (recognised by its health endpoint, which no other service
-// answers), or else one started in this process on that address, or on a free port when something else
-// holds it. stop releases this caller's use; a platform this process started shuts down after the last
-// release, and one run by another process is left alone.
-func ensureLocalPlatform(ctx context.Context, dataDir string) (baseURL string, stop func(), err error) {
+// already listening on addr (recognised by its health endpoint, which no other service answers), or else
+// one started in this process on addr, or on a free port when something else holds it. An empty addr
+// skips the look and starts one on a free port. stop releases this caller's use; a platform this
+// process started shuts down after the last release, and one run by another process is left alone.
+func ensureLocalPlatform(ctx context.Context, addr, dataDir string) (baseURL string, stop func(), err error) {
 	ip := &inProcessPlatform
 	ip.mu.Lock()
 	defer ip.mu.Unlock()
 	if ip.refs == 0 {
-		if base := "http://" + localDefaultAddr; isLocalPlatform(ctx, base) {
+		if base := "http://" + addr; addr != "" && isLocalPlatform(ctx, base) {
 			return base, func() {}, nil
 		}
-		base, shutdown, err := startLocalPlatform(dataDir)
+		base, shutdown, err := startLocalPlatform(addr, dataDir)
 		if err != nil {
 			return "", nil, err
 		}
@@ -254,10 +259,10 @@ func ensureLocalPlatform(ctx context.Context, dataDir string) (baseURL string, s
 	}, nil
 }
 
-// startLocalPlatform serves a local platform in this process on the default address, or on a free
-// loopback port when that one is taken.
-func startLocalPlatform(dataDir string) (string, func(), error) {
-	ln, err := net.Listen("tcp", localDefaultAddr)
+// startLocalPlatform serves a local platform in this process on addr, or on a free loopback port when
+// addr is empty or taken.
+func startLocalPlatform(addr, dataDir string) (string, func(), error) {
+	ln, err := net.Listen("tcp", cmp.Or(addr, "127.0.0.1:0"))
 	if err != nil {
 		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
 			return "", nil, fmt.Errorf("listen on a loopback port: %w", err)

@@ -51,6 +51,12 @@ type Globals struct {
 	Accessible bool
 	Debug      bool
 
+	// LocalAddr is where --local looks for a running local platform and starts one when none answers:
+	// CIOAEP_LOCAL_ADDR, else 127.0.0.1:8790. Empty (what tests leave it) starts one in this process on
+	// a free loopback port and never adopts a platform someone else runs, so no test depends on what
+	// listens on the machine.
+	LocalAddr string
+
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
@@ -93,7 +99,7 @@ func register(add func(root *cobra.Command, g *Globals)) { commands = append(com
 
 // Execute runs the command line and returns the process exit code.
 func Execute() int {
-	g := &Globals{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
+	g := &Globals{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, LocalAddr: firstOf(os.Getenv(EnvLocalAddr), localDefaultAddr)}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	return Run(ctx, g, os.Args[1:])

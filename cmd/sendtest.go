@@ -116,7 +116,7 @@ func runSendTest(ctx context.Context, g *Globals, o *sendTestOptions) error {
 	dataDir := firstOf(o.DataDir, filepath.Join(paths.DataDir, "local"))
 	// --local speaks for a profile that does not say which platform it was set up on.
 	localProfile := prof.Platform == creds.PlatformLocal || (prof.Platform == "" && g.Local)
-	endpoint, isLocal, stop, err := sendTestTarget(ctx, localProfile, res.WebhookURL, dataDir)
+	endpoint, isLocal, stop, err := sendTestTarget(ctx, g.LocalAddr, localProfile, res.WebhookURL, dataDir)
 	if err != nil {
 		return err
 	}
@@ -305,10 +305,10 @@ func lastSetup(paths creds.Paths, profile string) (flow.Result, error) {
 // it listens now, because the local platform's address is found afresh on each run. Any other URL on
 // this machine is asked whether it is a local platform (for `cioaep local serve` reached through
 // CIOAEP_PLATFORM_URL), so that the records can be checked there too.
-func sendTestTarget(ctx context.Context, localProfile bool, webhook, dataDir string) (endpoint string, isLocal bool, stop func(), err error) {
+func sendTestTarget(ctx context.Context, localAddr string, localProfile bool, webhook, dataDir string) (endpoint string, isLocal bool, stop func(), err error) {
 	stop = func() {}
 	if localProfile && os.Getenv(aep.EnvPlatformURL) == "" {
-		base, s, err := ensureLocalPlatform(ctx, dataDir)
+		base, s, err := ensureLocalPlatform(ctx, localAddr, dataDir)
 		if err != nil {
 			return "", false, stop, fmt.Errorf("start the local platform: %w", err)
 		}
