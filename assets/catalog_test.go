@@ -10,6 +10,7 @@ import (
 // TestOneSamplePerCatalogEntry keeps the samples and flow.Catalog in step: send-test and the mapping
 // suggestions rely on finding exactly one sample for every event a user can subscribe to.
 func TestOneSamplePerCatalogEntry(t *testing.T) {
+	t.Parallel()
 	want := map[[2]string]bool{}
 	for _, o := range flow.Catalog {
 		for _, m := range o.Metrics {

@@ -91,6 +91,7 @@ func schemaName(objectType, metric string) string {
 }
 
 func TestSamplesValidateAgainstCustomerIOSpec(t *testing.T) {
+	t.Parallel()
 	spec := loadSpec(t)
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
@@ -210,6 +211,7 @@ func declaredProperties(v any) map[string]bool {
 }
 
 func TestSampleLookup(t *testing.T) {
+	t.Parallel()
 	ids := map[string]string{}
 	for _, s := range assets.Samples() {
 		body, ok := assets.Sample(s.ObjectType, s.Metric)

@@ -10,6 +10,7 @@ import (
 // ExperienceEvent, keeps every custom field under _<tenant>.customerio, names no other field with a
 // leading underscore, and carries the tutorial's mandatory fields.
 func TestCustomerIOFieldGroupShape(t *testing.T) {
+	t.Parallel()
 	raw := CustomerIOFieldGroup("acme")
 	if strings.Contains(string(raw), tenantPlaceholder) {
 		t.Fatal("tenant placeholder left in the field group")
@@ -54,6 +55,7 @@ func TestCustomerIOFieldGroupShape(t *testing.T) {
 // TestCustomerIOMappingCoversFieldGroup checks the default mapping fills the ExperienceEvent core and
 // every field of the field group exactly once, so a field added to one file cannot be forgotten in the other.
 func TestCustomerIOMappingCoversFieldGroup(t *testing.T) {
+	t.Parallel()
 	var rules []struct{ SourceType, Source, Destination string }
 	if err := json.Unmarshal(CustomerIOMapping("acme"), &rules); err != nil {
 		t.Fatal(err)

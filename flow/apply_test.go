@@ -18,6 +18,7 @@ var allKinds = []string{flow.KindFieldGroup, flow.KindSchema, flow.KindDescripto
 // resource, a webhook URL that takes a real Customer.io event into the dataset, and a second run that
 // creates nothing and prints the same URL.
 func TestApplyNewSchemaTwice(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t).validated(t)
 	ctx := context.Background()
 	state := t.TempDir()
@@ -96,6 +97,7 @@ func checkCensus(t *testing.T, e *env, schemaID string) {
 // suggested mapping: only the connections, the mapping set and the flow are created, the dataset is
 // reused, and a second run creates nothing.
 func TestApplyExistingDataset(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t).validated(t)
 	ctx := context.Background()
 	first, err := e.session(t.TempDir()).Apply(ctx, newSchemaPlan(), nil)
@@ -134,6 +136,7 @@ func TestApplyExistingDataset(t *testing.T) {
 // TestReviewCallsNoCreate checks the dry run: every resource planned for creation on a fresh profile,
 // nothing sent but reads and Data Prep's validation, and all reused after the real run.
 func TestReviewCallsNoCreate(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t).validated(t)
 	ctx := context.Background()
 	state := t.TempDir()

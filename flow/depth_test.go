@@ -48,6 +48,7 @@ func depth(t *testing.T, tasks []task) int {
 // endpoint); the Customer.io schema path, 7. Enabling Profile adds the descriptor → union tag chain
 // Platform imposes before a Profile dataset.
 func TestGraphDepth(t *testing.T) {
+	t.Parallel()
 	rules := customerIOMapping("acme")
 	cases := []struct {
 		name string

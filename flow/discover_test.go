@@ -139,6 +139,7 @@ const cioEvent = `{"event_id":"01E4C4CT6YDC7Y5M7FE1GWWPQJ","object_type":"email"
 // Must-show 3: with the journal gone (another machine), the dataflow is found through the Customer.io
 // connection spec, described, and adopted back into the journal with what cioaep created marked so.
 func TestDiscoverAdoptsWithoutJournal(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	op := startOps(t)
 	s, res := op.setUp(t)

@@ -12,6 +12,7 @@ import (
 
 // TestExplain checks every failure Apply can end with reads as what happened, then what to do.
 func TestExplain(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		err  error

@@ -15,6 +15,7 @@ import (
 // platform acted on it. A second run must then finish, and the platform must hold one of each resource.
 // (Killing the process at call k is in cmd's tests, where there is a process to kill.)
 func TestApplyRecoversFromEveryFault(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	clean := newEnv(t)
 	_, err := clean.session(t.TempDir()).Apply(ctx, newSchemaPlan(), nil)
@@ -64,6 +65,7 @@ func TestApplyRecoversFromEveryFault(t *testing.T) {
 // mapping set's POST is not always call k): the connection drops after Data Prep created the mapping
 // set. The first run looks the set up by its tagged name and uses it; a re-run creates nothing more.
 func TestApplyDroppedMappingSetCreate(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t).validated(t)
 	state := t.TempDir()

@@ -11,6 +11,7 @@ import (
 // TestRunGraphOrderAndParallelism checks that a task starts only after its dependencies, that independent
 // tasks run at the same time, and that progress sees every task waiting, running and done.
 func TestRunGraphOrderAndParallelism(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	var order []string
 	var running, peak atomic.Int32
@@ -65,6 +66,7 @@ func TestRunGraphOrderAndParallelism(t *testing.T) {
 // while an independent branch still finishes (so its resource gets journaled), and that the first
 // failure is returned.
 func TestRunGraphFailureStopsOnlyDependents(t *testing.T) {
+	t.Parallel()
 	boom := errors.New("boom")
 	var ranD, ranC atomic.Bool
 	tasks := []task{

@@ -10,6 +10,7 @@ import (
 // TestJournalSurvivesReopen checks every change is on disk at once (a new process sees it), and that a
 // pending entry keeps its name so the re-run can look the resource up.
 func TestJournalSurvivesReopen(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	j, err := OpenJournal(dir)
 	if err != nil {
@@ -48,6 +49,7 @@ func TestJournalSurvivesReopen(t *testing.T) {
 // TestJournalArchivesAnotherPlan checks that starting a different plan keeps the old journal's ids
 // beside it rather than losing track of resources that still exist.
 func TestJournalArchivesAnotherPlan(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	j, _ := OpenJournal(dir)
 	_ = j.start("aaaaaa", "prod")
@@ -67,6 +69,7 @@ func TestJournalArchivesAnotherPlan(t *testing.T) {
 // TestJournalDamaged checks a corrupt journal is an error naming the file, never a silent fresh start
 // (which would duplicate everything).
 func TestJournalDamaged(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, JournalFile), []byte("{not json"), 0o600); err != nil {
 		t.Fatal(err)

@@ -236,6 +236,7 @@ type engineFault struct {
 }
 
 func TestEngineFault(t *testing.T) {
+	t.Parallel()
 	cases := []engineFault{
 		{
 			name: "slow_response_past_timeout_on_tenant_read/retried_and_completes",

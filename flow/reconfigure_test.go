@@ -53,6 +53,7 @@ func currentFlow(t *testing.T, s *flow.Session) flow.Dataflow {
 // Must-show 1: after a mapping change the flow points at a higher mappingVersion, and events sent
 // afterwards are mapped with the new rules.
 func TestChangeMappingMapsLaterEvents(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	op := startOps(t)
 	s, res := op.setUp(t)
@@ -108,6 +109,7 @@ func TestChangeMappingMapsLaterEvents(t *testing.T) {
 
 // A rule that does not fit the schema is refused before any version is written.
 func TestChangeMappingRefusesInvalidRules(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	op := startOps(t)
 	s, _ := op.setUp(t)
@@ -141,6 +143,7 @@ func interceptFirstPatch(t *testing.T, op *opsPlatform, flowID string, meanwhile
 // Must-show 2: another client renames the flow between this change's read and its PATCH. The stale etag
 // is detected (412), the rename is reported and kept, and the mapping change still lands.
 func TestChangeMappingKeepsConcurrentRename(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	op := startOps(t)
 	s, _ := op.setUp(t)
@@ -176,6 +179,7 @@ func TestChangeMappingKeepsConcurrentRename(t *testing.T) {
 
 // When the other client changed the mapping itself, its change is not overwritten: a *ConflictError.
 func TestChangeMappingConflictOnConcurrentMappingChange(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	op := startOps(t)
 	s, _ := op.setUp(t)
@@ -216,6 +220,7 @@ func TestChangeMappingConflictOnConcurrentMappingChange(t *testing.T) {
 }
 
 func TestDiffRules(t *testing.T) {
+	t.Parallel()
 	a := dataprep.Rule{SourceType: dataprep.Attribute, Source: "metric", Destination: "_t.metric"}
 	b := dataprep.Rule{SourceType: dataprep.Attribute, Source: "event_id", Destination: "_id"}
 	b2 := dataprep.Rule{SourceType: dataprep.Expression, Source: "uuid()", Destination: "_id"}
@@ -239,6 +244,7 @@ func TestDiffRules(t *testing.T) {
 
 // Disabling stops ingestion (the event is recorded as failed) and status says so; enabling restores it.
 func TestSetEnabled(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	op := startOps(t)
 	s, res := op.setUp(t)
@@ -265,6 +271,7 @@ func TestSetEnabled(t *testing.T) {
 // Changing event types records them, lists the Customer.io subscriptions, and warns about rules that
 // read a field none of the chosen events carry.
 func TestChangeEventsRecordsSubscriptions(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	op := startOps(t)
 	s, _ := op.setUp(t)
@@ -315,6 +322,7 @@ func TestChangeEventsRecordsSubscriptions(t *testing.T) {
 // Moving builds a new flow with its own connections into the new dataset, with a new endpoint; the old
 // flow keeps running until it is retired, and retiring removes only what cioaep made for it.
 func TestMoveDatasetThenRetire(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	op := startOps(t)
 	s, res := op.setUp(t)
@@ -381,6 +389,7 @@ func TestMoveDatasetThenRetire(t *testing.T) {
 // Retiring a dataflow cioaep did not create (adopted from Adobe's UI, then moved) only disables it: it
 // stops ingesting but stays the user's to delete, with its connections.
 func TestRetireDisablesWhatItDidNotCreate(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	op := startOps(t)
 	ui := localtest.NewDataflow(t, op.url, "prod")
@@ -414,6 +423,7 @@ func TestRetireDisablesWhatItDidNotCreate(t *testing.T) {
 // A move that fails part-way and is retried continues its own journal: the retry adopts the connections
 // and dataset the first attempt made instead of making a second set.
 func TestMoveDatasetRetryMakesNoDuplicate(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	op := startOps(t)
 	s, _ := op.setUp(t)

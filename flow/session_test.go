@@ -15,6 +15,7 @@ import (
 // ones marked, and a preview of a Customer.io event on a new schema (mapped locally) and on an existing
 // one (mapped by Data Prep's preview).
 func TestSessionDiscovery(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t).validated(t)
 	ctx := context.Background()
 	s := e.session(t.TempDir())

@@ -17,6 +17,7 @@ func hasAttention(lines []string, part string) bool {
 }
 
 func TestStatusWithoutDataflow(t *testing.T) {
+	t.Parallel()
 	st, err := startOps(t).session(t.TempDir()).Status(context.Background())
 	noErr(t, err)
 	if st.Dataflow != nil || !hasAttention(st.Attention, "no dataflow yet") {
@@ -26,6 +27,7 @@ func TestStatusWithoutDataflow(t *testing.T) {
 
 // A journaled dataflow deleted behind cioaep's back is reported as gone, not as "no dataflow yet".
 func TestStatusFlowGone(t *testing.T) {
+	t.Parallel()
 	op := startOps(t)
 	s, res := op.setUp(t)
 	noErr(t, op.client().DeleteFlow(context.Background(), res.FlowID))
@@ -38,6 +40,7 @@ func TestStatusFlowGone(t *testing.T) {
 
 // A healthy dataflow needs no attention; failed records and a disabled flow each do.
 func TestStatusAttention(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	op := startOps(t)
 	s, res := op.setUp(t)
@@ -67,6 +70,7 @@ func TestStatusAttention(t *testing.T) {
 // With the journal gone, status points at the dataflows reconfigure could adopt instead of saying
 // there are none.
 func TestStatusOffersDiscoveredDataflows(t *testing.T) {
+	t.Parallel()
 	op := startOps(t)
 	s, res := op.setUp(t)
 	noErr(t, os.Remove(filepath.Join(s.StateDir(), flow.JournalFile)))

@@ -12,6 +12,7 @@ import (
 // field group: matching by names alone must find every rule of the hand-written default mapping, which
 // shows the matcher understands Customer.io's layout (identifiers, arrays, maps, the timestamp).
 func TestSuggestRebuildsDefaultMapping(t *testing.T) {
+	t.Parallel()
 	got := suggestRules(customerIOFields("acme"), nil, "acme")
 	want := customerIOMapping("acme")
 	if !sameRules(got, want) {
@@ -32,6 +33,7 @@ func TestSuggestRebuildsDefaultMapping(t *testing.T) {
 // different nesting, a date-time timestamp gets the conversion expression, the identifier aliases beat
 // look-alike leaves, arrays are mapped whole, and fields with no matching source are left alone.
 func TestSuggestForeignSchema(t *testing.T) {
+	t.Parallel()
 	fields := []xdm.Field{
 		{Path: "_id", Type: "string", Required: true},
 		{Path: "timestamp", Type: "string", Format: "date-time", Required: true},
@@ -68,6 +70,7 @@ func TestSuggestForeignSchema(t *testing.T) {
 // TestMandatoryTargets checks the tutorial's mandatory fields are marked (once each, the shortest path)
 // and that a mapping leaving one empty is refused with the paths named.
 func TestMandatoryTargets(t *testing.T) {
+	t.Parallel()
 	fields := []xdm.Field{
 		{Path: "_acme.cio.email", Type: "string"},
 		{Path: "_acme.cio.old.email", Type: "string"},

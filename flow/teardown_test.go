@@ -82,6 +82,7 @@ func existingDatasetSetup(t *testing.T, op *opsPlatform) (*flow.Session, flow.Re
 // Must-show 4: teardown removes every resource cioaep created and leaves the dataset that existed before
 // setup, and the dataflow cioaep did not make, untouched.
 func TestTeardownKeepsWhatExistedBefore(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	op := startOps(t)
 	s, res, pre := existingDatasetSetup(t, op)
@@ -144,6 +145,7 @@ func TestTeardownKeepsWhatExistedBefore(t *testing.T) {
 // Without --include-dataset the dataset, schema and field group setup created stay, and stay journaled
 // so a later teardown --include-dataset still finds them.
 func TestTeardownKeepsCreatedDatasetUnlessAsked(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	op := startOps(t)
 	s, res := op.setUp(t)
@@ -180,6 +182,7 @@ func TestTeardownKeepsCreatedDatasetUnlessAsked(t *testing.T) {
 // A create whose id never reached the journal (killed between the POST and the write) is found by the
 // plan's tagged name and deleted; a pending entry the platform never saw is only forgotten.
 func TestTeardownFindsPendingByName(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	op := startOps(t)
 	c := op.client()
@@ -210,6 +213,7 @@ func TestTeardownFindsPendingByName(t *testing.T) {
 // With --include-dataset a Customer.io schema setup leaves nothing behind: flow, connections, dataset,
 // schema and field group all go (only the mapping set stays: Data Prep cannot delete one).
 func TestTeardownIncludeDatasetRemovesEverything(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	op := startOps(t)
 	s, res := op.setUp(t)
@@ -261,6 +265,7 @@ func planOf(t *testing.T, items []flow.TeardownItem) string {
 // A mapping set whose create reached Data Prep without its id reaching the journal is found by the
 // plan's tagged name and reported (kept: Data Prep has no delete), not mistaken for one never made.
 func TestTeardownFindsPendingMappingSetByName(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	op := startOps(t)
 	_, res := op.setUp(t)

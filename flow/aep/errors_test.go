@@ -28,6 +28,7 @@ var errorBodies = map[string]string{
 }
 
 func TestDecodeError(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name   string
 		status int
@@ -65,6 +66,7 @@ func TestDecodeError(t *testing.T) {
 
 // TestHints maps every error case issue 3 lists to a message that tells the user what to do.
 func TestHints(t *testing.T) {
+	t.Parallel()
 	gw := func(status int, body string) *aep.Error {
 		e := aep.DecodeError(status, nil, []byte(body))
 		e.Sandbox = "dev-1"

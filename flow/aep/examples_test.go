@@ -12,6 +12,7 @@ import (
 // TestPlatformExamplesDecode feeds the example answers quoted in platform.md through the client
 // methods that read them.
 func TestPlatformExamplesDecode(t *testing.T) {
+	t.Parallel()
 	const schemaID = "https://ns.adobe.com/acme/schemas/abc123"
 	cases := []struct {
 		name, route, body string

@@ -36,6 +36,7 @@ const flowsRoute = "POST /data/foundation/flowservice/flows"
 
 // The network-fault suite for the client. Each subtest name says the fault and the outcome.
 func TestFault(t *testing.T) {
+	t.Parallel()
 	t.Run("503_then_200_on_read/retried_and_succeeds", func(t *testing.T) {
 		p := newPlatform(t)
 		p.handle(statsRoute, flaky(1, answer(503, `{"error_code":"503","message":"busy"}`), answer(200, `{"tenantId":"acme"}`)))
@@ -491,6 +492,7 @@ func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { retu
 // TestTokenSharedByConcurrentCallers: the engine's parallel calls and every sandbox view wait for
 // one IMS fetch.
 func TestTokenSharedByConcurrentCallers(t *testing.T) {
+	t.Parallel()
 	p := newPlatform(t)
 	p.reply(statsRoute, 200, `{"tenantId":"acme"}`)
 	p.reply("GET /data/foundation/sandbox-management/", 200, `{"sandboxes":[]}`)
@@ -527,6 +529,7 @@ func TestTokenSharedByConcurrentCallers(t *testing.T) {
 
 // TestTokenWaiterCancelled: a caller that gives up does not fail the fetch others wait for.
 func TestTokenWaiterCancelled(t *testing.T) {
+	t.Parallel()
 	p := newPlatform(t)
 	gate := make(chan struct{})
 	p.tokenHook = func(w http.ResponseWriter, r *http.Request) bool { <-gate; return false }

@@ -15,6 +15,7 @@ import (
 // the sandbox list), Content-Type only with a body, the Schema Registry's Accept values, never
 // x-sandbox-id.
 func TestEveryCallSendsAdobesHeaders(t *testing.T) {
+	t.Parallel()
 	const schemaID = "https://ns.adobe.com/acme/schemas/abc"
 	rules := []dataprep.Rule{{SourceType: dataprep.Attribute, Source: "metric", Destination: "_acme.customerio.metric"}}
 	cases := []struct {
@@ -323,6 +324,7 @@ func TestEveryCallSendsAdobesHeaders(t *testing.T) {
 
 // TestTokenRequest checks the IMS call: form-encoded client credentials and scopes, no Adobe headers.
 func TestTokenRequest(t *testing.T) {
+	t.Parallel()
 	p := newPlatform(t)
 	c, _ := p.client()
 	if _, err := c.Token(ctx(t)); err != nil {
@@ -346,6 +348,7 @@ func TestTokenRequest(t *testing.T) {
 // TestInletRequest checks the inlet post: the raw event, the flow id and syncValidation as query
 // parameters, and no Adobe credentials (the Customer.io source has none).
 func TestInletRequest(t *testing.T) {
+	t.Parallel()
 	p := newPlatform(t)
 	p.reply("POST /collection/{id}", 200, `{"inletId":"i","xactionId":"x","receivedTimeMs":1}`)
 	c, _ := p.client()

@@ -17,6 +17,7 @@ import (
 // the local platform: the same contract spoken by an independent implementation. The OpenAPI check is
 // left to the other tests (same requests) and to flow/local's own suite (its answers).
 func TestAgainstLocalPlatform(t *testing.T) {
+	t.Parallel()
 	lp, err := local.Open(local.Config{DataDir: t.TempDir(), ClientID: clientID, ClientSecret: secret})
 	if err != nil {
 		t.Fatal(err)

@@ -60,6 +60,7 @@ func mappingSetServer(t *testing.T, n int, honourName bool) (*platform, *[]strin
 // FindMappingSets sends the limit and start Data Prep requires, pages by offset until a short page, and
 // keeps only the sets with exactly the name asked for, whether or not the server filtered.
 func TestFindMappingSetsPagesAndMatchesExactly(t *testing.T) {
+	t.Parallel()
 	for _, honour := range []bool{true, false} {
 		t.Run(fmt.Sprintf("server filters %v", honour), func(t *testing.T) {
 			p, starts := mappingSetServer(t, 250, honour)
@@ -109,6 +110,7 @@ func TestFindMappingSetsPagesAndMatchesExactly(t *testing.T) {
 // The name goes with the mapping set on create and update (a PUT replaces the whole body), and not
 // with validation or previews, whose bodies describe no stored set.
 func TestMappingSetNameIsSent(t *testing.T) {
+	t.Parallel()
 	p := newPlatform(t)
 	p.reply("POST "+prepPath, 200, `{"id":"m1","version":0,"createdDate":1614901254724,"modifiedDate":1614901254724}`)
 	p.reply("PUT "+prepPath+"/m1", 200, `{"id":"m1","version":1,"name":"Customer.io mapping (cioaep abc123)","outputSchema":{"schemaRef":{"id":"s"}},"mappings":[]}`)
@@ -139,6 +141,7 @@ func TestMappingSetNameIsSent(t *testing.T) {
 // escaped into one segment), success on 200/204, a 404 taken as already deleted, and a refusal
 // (a field group still in use) passed on as an *Error.
 func TestDeleteDatasetSchemaFieldGroup(t *testing.T) {
+	t.Parallel()
 	p := newPlatform(t)
 	const schemaID = "https://ns.adobe.com/acme/schemas/abc123"
 	p.reply("DELETE /data/foundation/catalog/dataSets/ds1", 200, `["@/dataSets/ds1"]`)
@@ -181,6 +184,7 @@ func TestDeleteDatasetSchemaFieldGroup(t *testing.T) {
 // Customer.io schema setup's dataset, schema and field group are deleted in teardown's order, the
 // registry refusing the wrong order.
 func TestNamedMappingSetsAndDeletesAgainstLocal(t *testing.T) {
+	t.Parallel()
 	lp, err := local.Open(local.Config{DataDir: t.TempDir(), ClientID: clientID, ClientSecret: secret})
 	if err != nil {
 		t.Fatal(err)

@@ -64,6 +64,7 @@ func (cs *catalogServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestDatasetsParallelOffsetPages(t *testing.T) {
+	t.Parallel()
 	for _, n := range []int{0, 50, 100, 1001, 10000} {
 		t.Run(strconv.Itoa(n), func(t *testing.T) {
 			p := newPlatform(t)
@@ -104,6 +105,7 @@ func TestDatasetsParallelOffsetPages(t *testing.T) {
 }
 
 func TestDatasetsStopOnError(t *testing.T) {
+	t.Parallel()
 	t.Run("a_failing_page/error_returned", func(t *testing.T) {
 		p := newPlatform(t)
 		cs := &catalogServer{n: 5000, fail: func(off int) bool { return off == 1200 }}
@@ -134,6 +136,7 @@ func TestDatasetsStopOnError(t *testing.T) {
 // TestFindDatasetsWhenTheFilterIsIgnored: a server that ignores name= is paged through and
 // filtered here, so an existing dataset is still found and never created twice.
 func TestFindDatasetsWhenTheFilterIsIgnored(t *testing.T) {
+	t.Parallel()
 	p := newPlatform(t)
 	cs := &catalogServer{n: 2500}
 	p.handle("GET /data/foundation/catalog/dataSets", cs.ServeHTTP)
@@ -186,6 +189,7 @@ func registryServer(t testing.TB, n int, gate func(start string)) (http.HandlerF
 // TestSchemasFirstPageAfterOneRoundTrip: with 3,000 schemas the picker gets the first 300 while the
 // second page is still being served.
 func TestSchemasFirstPageAfterOneRoundTrip(t *testing.T) {
+	t.Parallel()
 	p := newPlatform(t)
 	firstDelivered := make(chan struct{})
 	h, starts := registryServer(t, 3000, func(start string) {
@@ -225,6 +229,7 @@ func TestSchemasFirstPageAfterOneRoundTrip(t *testing.T) {
 }
 
 func TestFindSchemaPagesUntilFound(t *testing.T) {
+	t.Parallel()
 	p := newPlatform(t)
 	h, starts := registryServer(t, 1000, nil) // ignores the property filter, as a server may
 	p.handle("GET /data/foundation/schemaregistry/tenant/schemas", h)
@@ -242,6 +247,7 @@ func TestFindSchemaPagesUntilFound(t *testing.T) {
 }
 
 func TestFlowServiceContinuationTokens(t *testing.T) {
+	t.Parallel()
 	p := newPlatform(t)
 	var queries []url.Values
 	var mu sync.Mutex
@@ -287,6 +293,7 @@ func TestFlowServiceContinuationTokens(t *testing.T) {
 }
 
 func TestSandboxesFollowNextLinks(t *testing.T) {
+	t.Parallel()
 	p := newPlatform(t)
 	p.handle("GET /data/foundation/sandbox-management/", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("offset") == "" {

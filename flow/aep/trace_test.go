@@ -34,6 +34,7 @@ func (s *syncBuffer) String() string {
 // body with secret-named fields, then checks the --debug trace shows the exchanges but none of the
 // secrets.
 func TestTraceRedactsSecrets(t *testing.T) {
+	t.Parallel()
 	p := newPlatform(t)
 	p.reply(statsRoute, 200, `{"tenantId":"acme"}`)
 	// a misbehaving service that echoes what it was sent

@@ -150,6 +150,7 @@ func regionClient(t *testing.T, srv *httptest.Server, key, region string) *AppAP
 const testEndpoint = "https://dcs.adobedc.net/collection/9f3c1d2e?x-adobe-flow-id=0fc6b2a4-3c0a-4f7e-9d1e-5c0b9a7e2f11"
 
 func TestEnsureWebhookIsIdempotent(t *testing.T) {
+	t.Parallel()
 	for _, wrap := range []bool{true, false} {
 		t.Run("wrapped="+strconv.FormatBool(wrap), func(t *testing.T) {
 			ctx := context.Background()
@@ -189,6 +190,7 @@ func TestEnsureWebhookIsIdempotent(t *testing.T) {
 }
 
 func TestAppAPIListGetDelete(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	_, srv := newAppStandIn(t, "k", false)
 	api := NewAppAPI("k", "EU", nil)
@@ -220,6 +222,7 @@ func TestAppAPIListGetDelete(t *testing.T) {
 }
 
 func TestAppAPIRejectedKey(t *testing.T) {
+	t.Parallel()
 	_, srv := newAppStandIn(t, "right-key", true)
 	const wrong = "wrong-key-s3cr3t"
 	api := regionClient(t, srv, wrong, "us")
@@ -244,6 +247,7 @@ func TestAppAPIRejectedKey(t *testing.T) {
 }
 
 func TestAppAPIRegionHosts(t *testing.T) {
+	t.Parallel()
 	for region, host := range map[string]string{"us": "api.customer.io", "eu": "api-eu.customer.io", " Eu ": "api-eu.customer.io"} {
 		stand, srv := newAppStandIn(t, "k", true)
 		if _, err := regionClient(t, srv, "k", region).List(context.Background()); err != nil {
@@ -260,6 +264,7 @@ func TestAppAPIRegionHosts(t *testing.T) {
 }
 
 func TestAppAPIErrorsAreReadable(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	_, srv := newAppStandIn(t, "k", true)
 	api := NewAppAPI("k", "us", nil)

@@ -7,6 +7,7 @@ import (
 )
 
 func TestDecodeEventSpecExample(t *testing.T) {
+	t.Parallel()
 	ev, err := DecodeEvent(readBody(t, "spec-email-sent.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -20,6 +21,7 @@ func TestDecodeEventSpecExample(t *testing.T) {
 }
 
 func TestDecodeEventAcceptsUnknownTypesAndWholeFloats(t *testing.T) {
+	t.Parallel()
 	ev, err := DecodeEvent([]byte(`{"event_id":"x","object_type":"carrier_pigeon","metric":"landed","timestamp":1613063089.0,"data":{}}`))
 	if err != nil || ev.ObjectType != "carrier_pigeon" || ev.Timestamp != 1613063089 {
 		t.Fatalf("DecodeEvent = %+v, %v", ev, err)
@@ -27,6 +29,7 @@ func TestDecodeEventAcceptsUnknownTypesAndWholeFloats(t *testing.T) {
 }
 
 func TestDecodeEventErrors(t *testing.T) {
+	t.Parallel()
 	valid := map[string]any{"event_id": "01E4C4CT6YDC7Y5M7FE1GWWPQJ", "object_type": "email", "metric": "sent", "timestamp": 1613063089, "data": map[string]any{}}
 	with := func(key string, value any) string {
 		m := map[string]any{}

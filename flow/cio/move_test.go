@@ -28,6 +28,7 @@ func moveAPI(t *testing.T, wrap bool) (*ciotest.AppAPI, *cio.AppAPI) {
 // A dataset move updates the webhook that posted to the old endpoint in place: same id, name, events and
 // settings, new endpoint, and no second webhook. Other webhooks in the workspace are untouched.
 func TestMoveWebhookUpdatesInPlace(t *testing.T) {
+	t.Parallel()
 	for _, wrap := range []bool{false, true} {
 		s, api := moveAPI(t, wrap)
 		other := s.Add(cio.Webhook{Name: "Warehouse", Endpoint: "https://example.com/hook", Events: []string{"email_opened"}})
@@ -61,6 +62,7 @@ func TestMoveWebhookUpdatesInPlace(t *testing.T) {
 
 // Events given replace the subscriptions; the webhook keeps its id.
 func TestMoveWebhookWithEvents(t *testing.T) {
+	t.Parallel()
 	s, api := moveAPI(t, false)
 	old := s.Add(cio.Webhook{Name: "cioaep", Endpoint: oldURL, Events: []string{"email_sent"}, FullResolution: true})
 	w, moved, err := api.MoveWebhook(context.Background(), oldURL, newURL, []string{"push_sent", "sms_sent"})
@@ -75,6 +77,7 @@ func TestMoveWebhookWithEvents(t *testing.T) {
 
 // With no webhook at the old URL nothing is created: the caller is told, and the workspace is unchanged.
 func TestMoveWebhookNoneAtTheOldURL(t *testing.T) {
+	t.Parallel()
 	s, api := moveAPI(t, false)
 	s.Add(cio.Webhook{Name: "Warehouse", Endpoint: "https://example.com/hook", Events: []string{"email_opened"}})
 	_, moved, err := api.MoveWebhook(context.Background(), oldURL, newURL, nil)
@@ -91,6 +94,7 @@ func TestMoveWebhookNoneAtTheOldURL(t *testing.T) {
 
 // A wrong key is ErrKeyRejected, and the key is not in the message.
 func TestMoveWebhookRejectedKey(t *testing.T) {
+	t.Parallel()
 	s, _ := moveAPI(t, false)
 	s.Add(cio.Webhook{Name: "cioaep", Endpoint: oldURL, Events: []string{"email_sent"}})
 	const wrong = "wrong-key-998877"

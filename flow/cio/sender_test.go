@@ -52,6 +52,7 @@ func newReceiver(t *testing.T, status int, reply string) (*receiver, *httptest.S
 }
 
 func TestSendSignsLikeCustomerIO(t *testing.T) {
+	t.Parallel()
 	rc, srv := newReceiver(t, http.StatusOK, `{"inletId":"9f3c","xactionId":"1690","receivedTimeMs":1732780800123}`)
 	s := &Sender{Key: rc.key, SyncValidation: true}
 	res, err := s.Send(context.Background(), srv.URL+"/collection/9f3c?x-adobe-flow-id=0fc6b2a4-3c0a-4f7e-9d1e-5c0b9a7e2f11", readBody(t, "spec-email-sent.json"))
@@ -69,6 +70,7 @@ func TestSendSignsLikeCustomerIO(t *testing.T) {
 
 // TestSendEverySample posts each embedded sample to a verifying receiver, as `cioaep send-test --all` does.
 func TestSendEverySample(t *testing.T) {
+	t.Parallel()
 	rc, srv := newReceiver(t, http.StatusOK, "{}")
 	s := &Sender{Key: rc.key}
 	for _, smp := range assets.Samples() {
@@ -81,6 +83,7 @@ func TestSendEverySample(t *testing.T) {
 }
 
 func TestSendWithoutSyncValidationKeepsTheURL(t *testing.T) {
+	t.Parallel()
 	rc, srv := newReceiver(t, http.StatusAccepted, "")
 	s := &Sender{Key: rc.key}
 	if _, err := s.Send(context.Background(), srv.URL+"/collection/abc?x-adobe-flow-id=f1", minimalEvent); err != nil {
@@ -92,6 +95,7 @@ func TestSendWithoutSyncValidationKeepsTheURL(t *testing.T) {
 }
 
 func TestSendWrongKeyIsAReplyNotAnError(t *testing.T) {
+	t.Parallel()
 	_, srv := newReceiver(t, http.StatusOK, "")
 	res, err := (&Sender{Key: []byte("other")}).Send(context.Background(), srv.URL, readBody(t, "spec-email-sent.json"))
 	if err != nil {
@@ -103,6 +107,7 @@ func TestSendWrongKeyIsAReplyNotAnError(t *testing.T) {
 }
 
 func TestSendErrorReplyIsShortAndClean(t *testing.T) {
+	t.Parallel()
 	hostile := "\x1b]0;pwned\x07\x1b[2J" + strings.Repeat("bad record\r\n", 500)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, hostile, http.StatusBadRequest)
@@ -118,6 +123,7 @@ func TestSendErrorReplyIsShortAndClean(t *testing.T) {
 }
 
 func TestSendReportsRedirectsWithoutFollowing(t *testing.T) {
+	t.Parallel()
 	followed := false
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/moved" {
@@ -134,6 +140,7 @@ func TestSendReportsRedirectsWithoutFollowing(t *testing.T) {
 }
 
 func TestSendTimesOut(t *testing.T) {
+	t.Parallel()
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
@@ -152,6 +159,7 @@ func TestSendTimesOut(t *testing.T) {
 var minimalEvent = []byte(`{"event_id":"01JDQ7ZK3M8X4T2V9B6N1C5R0H","object_type":"email","metric":"sent","timestamp":1732780800,"data":{}}`)
 
 func TestSendRefusesWhatCustomerIODoesNotSend(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		t.Error("a request arrived")
 	}))
@@ -167,6 +175,7 @@ func TestSendRefusesWhatCustomerIODoesNotSend(t *testing.T) {
 }
 
 func TestSendRefusesABadURL(t *testing.T) {
+	t.Parallel()
 	for _, u := range []string{"", "ftp://example.com/x", "not a url\x1b[2J", "http://"} {
 		_, err := (&Sender{}).Send(context.Background(), u, minimalEvent)
 		if err == nil || !strings.Contains(err.Error(), "is not an http(s) URL") || strings.ContainsRune(err.Error(), 0x1b) {
@@ -176,6 +185,7 @@ func TestSendRefusesABadURL(t *testing.T) {
 }
 
 func TestSendConnectionRefused(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.NotFoundHandler())
 	url := srv.URL
 	srv.Close()
@@ -186,6 +196,7 @@ func TestSendConnectionRefused(t *testing.T) {
 }
 
 func TestClean(t *testing.T) {
+	t.Parallel()
 	cases := map[string]string{
 		"plain":                         "plain",
 		"  two\n\nlines\t ":             "two lines",

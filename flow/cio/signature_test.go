@@ -47,6 +47,7 @@ func readBody(t testing.TB, name string) []byte {
 }
 
 func TestSignMatchesIndependentVectors(t *testing.T) {
+	t.Parallel()
 	for _, v := range loadVectors(t) {
 		t.Run(v.Name, func(t *testing.T) {
 			body := readBody(t, v.BodyFile)
@@ -66,6 +67,7 @@ func TestSignMatchesIndependentVectors(t *testing.T) {
 }
 
 func TestVerifyRejects(t *testing.T) {
+	t.Parallel()
 	v := loadVectors(t)[0]
 	body := readBody(t, v.BodyFile)
 	key := []byte(v.Key)
@@ -113,6 +115,7 @@ func TestVerifyRejects(t *testing.T) {
 }
 
 func TestVerifyErrorDoesNotEchoControlCharacters(t *testing.T) {
+	t.Parallel()
 	err := Verify([]byte("k"), "\x1b[2J1613063089", "00", nil, time.Now(), time.Minute)
 	if !errors.Is(err, ErrMalformedTimestamp) || strings.ContainsRune(err.Error(), 0x1b) {
 		t.Fatalf("Verify = %q", err)

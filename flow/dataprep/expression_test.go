@@ -22,6 +22,7 @@ func eval(t *testing.T, src string, ev map[string]any) (any, bool) {
 }
 
 func TestExpressionFunctions(t *testing.T) {
+	t.Parallel()
 	ev := decode(t, `{"timestamp":1714564800,"metric":"sent","object_type":"email","n":"42.9","flag":true,
 		"data":{"identifiers":{"email":"  Ann@Example.COM "},"first name":"Ann","items":[{"id":"i0"},{"id":"i1"}]},
 		"new":"reserved","a.b":"dotted","when":"2024-05-01 12:00:00"}`)
@@ -69,6 +70,7 @@ func TestExpressionFunctions(t *testing.T) {
 
 // timestamp is both a Data Prep function and Customer.io's field: a call is the function, a bare name the field.
 func TestFunctionAndFieldShareAName(t *testing.T) {
+	t.Parallel()
 	v, _ := eval(t, "timestamp() > timestamp * 1000", decode(t, `{"timestamp":1613063089}`))
 	if v != true {
 		t.Fatalf("got %v", v)
@@ -80,6 +82,7 @@ func TestFunctionAndFieldShareAName(t *testing.T) {
 }
 
 func TestExpressionGenerators(t *testing.T) {
+	t.Parallel()
 	uuidRE := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 	a, _ := eval(t, "uuid()", nil)
 	b, _ := eval(t, "guid()", nil)
@@ -96,6 +99,7 @@ func TestExpressionGenerators(t *testing.T) {
 
 // A missing field propagates as "no value": the destination stays unset instead of the record failing.
 func TestExpressionMissingInput(t *testing.T) {
+	t.Parallel()
 	ev := decode(t, `{"metric":"sent"}`)
 	for _, src := range []string{"timestamp * 1000", "data.identifiers.email", "lower(data.x)", `dformat(timestamp, "yyyy")`, "null"} {
 		if v, ok := eval(t, src, ev); ok {
@@ -105,6 +109,7 @@ func TestExpressionMissingInput(t *testing.T) {
 }
 
 func TestExpressionRuntimeErrorIsReported(t *testing.T) {
+	t.Parallel()
 	e, err := compileExpression(`to_integer(metric)`)
 	if err != nil {
 		t.Fatal(err)
@@ -116,6 +121,7 @@ func TestExpressionRuntimeErrorIsReported(t *testing.T) {
 }
 
 func TestExpressionCompileErrors(t *testing.T) {
+	t.Parallel()
 	for src, want := range map[string]string{
 		"":                        "empty",
 		"foo(1)":                  `unsupported function "foo"`,
@@ -142,6 +148,7 @@ func TestExpressionCompileErrors(t *testing.T) {
 }
 
 func TestJavaLayout(t *testing.T) {
+	t.Parallel()
 	ts := time.Date(2024, 5, 1, 7, 8, 9, 123456789, time.UTC)
 	for pattern, want := range map[string]string{
 		"yyyy-MM-dd'T'HH:mm:ss.SSSX":   "2024-05-01T07:08:09.123Z",

@@ -42,6 +42,7 @@ var cioRules = []Rule{
 }
 
 func TestApplyCustomerIOEvent(t *testing.T) {
+	t.Parallel()
 	m, err := Compile(cioRules)
 	if err != nil {
 		t.Fatal(err)
@@ -76,6 +77,7 @@ func TestApplyCustomerIOEvent(t *testing.T) {
 // The record must not share maps with the event: the inlet stores both, and a later write to one must
 // not show up in the other.
 func TestApplyDoesNotAlias(t *testing.T) {
+	t.Parallel()
 	m, err := Compile([]Rule{{Attribute, "data.identifiers", "ids"}, {Attribute, "data", "copy"}})
 	if err != nil {
 		t.Fatal(err)
@@ -92,6 +94,7 @@ func TestApplyDoesNotAlias(t *testing.T) {
 }
 
 func TestApplyArrays(t *testing.T) {
+	t.Parallel()
 	m, err := Compile([]Rule{
 		{Attribute, "data.recipients[*].device_id", "devices"},
 		{Attribute, "data.recipients[*].device_id", "people[*].device"},
@@ -113,6 +116,7 @@ func TestApplyArrays(t *testing.T) {
 }
 
 func TestApplyRuntimeErrorNamesRule(t *testing.T) {
+	t.Parallel()
 	m, err := Compile([]Rule{{Attribute, "metric", "m"}, {Expression, "to_integer(metric)", "n"}})
 	if err != nil {
 		t.Fatal(err)
@@ -124,6 +128,7 @@ func TestApplyRuntimeErrorNamesRule(t *testing.T) {
 }
 
 func TestCompileErrorsNameRule(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		rules []Rule
 		want  string
@@ -143,6 +148,7 @@ func TestCompileErrorsNameRule(t *testing.T) {
 }
 
 func TestValidateOneResultPerRule(t *testing.T) {
+	t.Parallel()
 	got := Validate([]Rule{
 		{Attribute, "data.identifiers.email", "_t.email"},
 		{Expression, "bogus(1)", "_t.b"},
@@ -165,6 +171,7 @@ func TestValidateOneResultPerRule(t *testing.T) {
 }
 
 func TestParseRules(t *testing.T) {
+	t.Parallel()
 	got, err := ParseRules([]byte(`[
 	  {"sourceType":"ATTRIBUTE","source":"metric","destination":"_t.metric"},
 	  {"sourceType":"expression","source":"uuid()","destination":"_id"},
@@ -201,6 +208,7 @@ func TestParseRules(t *testing.T) {
 
 // Many goroutines share one Mapping in the inlet; run under -race.
 func TestApplyConcurrent(t *testing.T) {
+	t.Parallel()
 	m, err := Compile(cioRules)
 	if err != nil {
 		t.Fatal(err)
@@ -234,6 +242,7 @@ func TestApplyConcurrent(t *testing.T) {
 }
 
 func TestMappingRules(t *testing.T) {
+	t.Parallel()
 	m, err := Compile(cioRules)
 	if err != nil {
 		t.Fatal(err)
@@ -244,6 +253,7 @@ func TestMappingRules(t *testing.T) {
 }
 
 func TestFunctionNamesCoverDataPrepCore(t *testing.T) {
+	t.Parallel()
 	have := map[string]bool{}
 	for _, n := range FunctionNames() {
 		have[n] = true

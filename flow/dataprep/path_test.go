@@ -17,6 +17,7 @@ func decode(t testing.TB, s string) map[string]any {
 }
 
 func TestParsePathRoundTrip(t *testing.T) {
+	t.Parallel()
 	for _, s := range []string{
 		"a", "a.b.c", "a[0].b", "a[*].b", `a\.b.c`, "a[1][2]", "a[*][*].x", `a\\b`, `x\[0\]`, "_tenant.customerio.email",
 		"data.first name",
@@ -33,6 +34,7 @@ func TestParsePathRoundTrip(t *testing.T) {
 }
 
 func TestParsePathSegments(t *testing.T) {
+	t.Parallel()
 	p, err := parsePath(`data.recipients[*].device\.id[2]`)
 	if err != nil {
 		t.Fatal(err)
@@ -47,6 +49,7 @@ func TestParsePathSegments(t *testing.T) {
 }
 
 func TestParsePathErrors(t *testing.T) {
+	t.Parallel()
 	for s, want := range map[string]string{
 		"":      "empty",
 		".a":    "empty field name",
@@ -70,6 +73,7 @@ func TestParsePathErrors(t *testing.T) {
 }
 
 func TestPathGet(t *testing.T) {
+	t.Parallel()
 	ev := decode(t, `{"a":{"b":1,"n":null},"list":[{"id":"x"},{"other":2},{"id":"z"}],"m":[[1,2],[3]],"d.o.t":"lit"}`)
 	cases := []struct {
 		path string
@@ -101,6 +105,7 @@ func TestPathGet(t *testing.T) {
 }
 
 func TestPathSet(t *testing.T) {
+	t.Parallel()
 	out := map[string]any{}
 	must := func(s string, v any) {
 		t.Helper()
@@ -134,6 +139,7 @@ func TestPathSet(t *testing.T) {
 }
 
 func TestSourcePaths(t *testing.T) {
+	t.Parallel()
 	ev := decode(t, `{"metric":"sent","data":{"identifiers":{"email":"a@b","id":"7"},"tags":["x","y"],"empty":{},
 		"recipients":[{"device_id":"d"},{"token":"t"}],"a.b":1},"timestamp":1}`)
 	got := SourcePaths(ev)

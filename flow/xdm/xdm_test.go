@@ -66,6 +66,7 @@ func schema(t testing.TB) map[string]any {
 }
 
 func TestComposeXedFull(t *testing.T) {
+	t.Parallel()
 	fg := decode(t, fieldGroup)
 	before, _ := json.Marshal(fg)
 	full := Compose("https://ns.adobe.com/acme/schemas/0f3c", "Customer.io events", ExperienceEventClass(), fg, decode(t, second))
@@ -128,6 +129,7 @@ func contains(l []string, s string) bool {
 }
 
 func TestAltID(t *testing.T) {
+	t.Parallel()
 	for id, want := range map[string]string{
 		"https://ns.adobe.com/acme/schemas/0f3c":           "_acme.schemas.0f3c",
 		"https://ns.adobe.com/xdm/context/experienceevent": "_xdm.context.experienceevent",
@@ -140,6 +142,7 @@ func TestAltID(t *testing.T) {
 }
 
 func TestFlatten(t *testing.T) {
+	t.Parallel()
 	got := Flatten(schema(t))
 	byPath := map[string]Field{}
 	var paths []string
@@ -183,12 +186,14 @@ const goodRecord = `{
 }`
 
 func TestValidateAcceptsGoodRecord(t *testing.T) {
+	t.Parallel()
 	if v := Validate(schema(t), decode(t, goodRecord)); len(v) != 0 {
 		t.Fatalf("violations: %v", v)
 	}
 }
 
 func TestValidateViolations(t *testing.T) {
+	t.Parallel()
 	full := schema(t)
 	cases := []struct {
 		name   string
@@ -245,6 +250,7 @@ func cio(r map[string]any) map[string]any {
 
 // Every problem is reported, in path order, so a failed-record reason names them all.
 func TestValidateReportsAllSorted(t *testing.T) {
+	t.Parallel()
 	got := Validate(schema(t), map[string]any{"zzz": 1.0, "eventType": 3.0})
 	var s []string
 	for _, v := range got {
@@ -263,6 +269,7 @@ func TestValidateReportsAllSorted(t *testing.T) {
 
 // Records built in Go (Data Prep output, tests) carry Go number and list types, not only JSON's.
 func TestValidateGoTypes(t *testing.T) {
+	t.Parallel()
 	r := decode(t, goodRecord)
 	cio(r)["timestamp"] = int64(1613063089)
 	cio(r)["campaign_id"] = 23
@@ -274,6 +281,7 @@ func TestValidateGoTypes(t *testing.T) {
 }
 
 func TestValidateTruncatesLongValues(t *testing.T) {
+	t.Parallel()
 	r := decode(t, goodRecord)
 	r["timestamp"] = strings.Repeat("9", 500)
 	got := Validate(schema(t), r)
@@ -283,6 +291,7 @@ func TestValidateTruncatesLongValues(t *testing.T) {
 }
 
 func TestExperienceEventClassIsFresh(t *testing.T) {
+	t.Parallel()
 	a := ExperienceEventClass()
 	a["properties"].(map[string]any)["_id"].(map[string]any)["type"] = "integer"
 	if ExperienceEventClass()["properties"].(map[string]any)["_id"].(map[string]any)["type"] != "string" {

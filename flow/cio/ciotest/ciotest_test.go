@@ -13,6 +13,7 @@ import (
 // TestStandInSpeaksTheDocumentedShapes runs cio's client against the stand-in both ways it can be
 // reached (BaseURL and the host-keeping client) and with both reply shapes.
 func TestStandInSpeaksTheDocumentedShapes(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for _, wrap := range []bool{false, true} {
 		s := ciotest.New(t, "k")

@@ -109,6 +109,7 @@ var createDataset = canned{
 }
 
 func TestConformingExchangePasses(t *testing.T) {
+	t.Parallel()
 	s := Load(t)
 	if got := viaTransport(t, s, createDataset); got != "" {
 		t.Errorf("client side: %s", got)
@@ -122,6 +123,7 @@ func TestConformingExchangePasses(t *testing.T) {
 }
 
 func TestMalformedRequestBodyFails(t *testing.T) {
+	t.Parallel()
 	s := Load(t)
 	bad := createDataset
 	bad.body = `{"name":42,"schemaRef":{"id":"x","contentType":"y"}}`
@@ -147,6 +149,7 @@ func TestMalformedRequestBodyFails(t *testing.T) {
 }
 
 func TestMalformedResponseFails(t *testing.T) {
+	t.Parallel()
 	s := Load(t)
 	bad := createDataset
 	bad.respBody = `{"id":"5c8c3c555033b814b69f947f"}`
@@ -159,6 +162,7 @@ func TestMalformedResponseFails(t *testing.T) {
 }
 
 func TestMissingHeaderFailsClient(t *testing.T) {
+	t.Parallel()
 	s := Load(t)
 	c := createDataset
 	c.header = map[string]string{"x-api-key": ""}
@@ -169,6 +173,7 @@ func TestMissingHeaderFailsClient(t *testing.T) {
 }
 
 func TestUndocumentedSuccessStatusFails(t *testing.T) {
+	t.Parallel()
 	s := Load(t)
 	c := canned{name: "create mapping set", method: "POST", url: "/data/foundation/conversion/mappingSets",
 		body: `{"outputSchema":{"schemaRef":{"id":"https://ns.adobe.com/acme/schemas/1","contentType":"application/vnd.adobe.xed-full+json;version=1"}},` +
@@ -184,6 +189,7 @@ func TestUndocumentedSuccessStatusFails(t *testing.T) {
 }
 
 func TestUndescribedExchangesPass(t *testing.T) {
+	t.Parallel()
 	s := Load(t)
 	c := canned{method: "POST", url: "/ims/token/v3", body: "x", status: 200, respType: "application/json", respBody: "{}"}
 	if got := viaTransport(t, s, c); got != "" {
@@ -196,6 +202,7 @@ func TestUndescribedExchangesPass(t *testing.T) {
 
 // Parsing happens once per process; each Load only starts a fresh coverage record.
 func TestLoadSharesParsedFiles(t *testing.T) {
+	t.Parallel()
 	a, b := Load(t), Load(t)
 	if a.specs != b.specs {
 		t.Fatal("Load parsed the files again")

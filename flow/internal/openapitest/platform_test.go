@@ -98,6 +98,7 @@ var platformExchanges = []canned{
 }
 
 func TestPlatformExchangesMatchSpecs(t *testing.T) {
+	t.Parallel()
 	s := Load(t)
 	for _, c := range platformExchanges {
 		t.Run(strings.ReplaceAll(c.name, " ", "_"), func(t *testing.T) {
@@ -116,6 +117,7 @@ func TestPlatformExchangesMatchSpecs(t *testing.T) {
 
 // Every allowance names an operation the files describe and says why; a typo would silently excuse nothing.
 func TestAllowancesAreReal(t *testing.T) {
+	t.Parallel()
 	s := Load(t)
 	ops := map[string]bool{}
 	for _, sp := range s.specs.specs {
@@ -142,6 +144,7 @@ func TestAllowancesAreReal(t *testing.T) {
 
 // An allowance excuses one complaint, not the operation: other mistakes in the same exchange still fail.
 func TestAllowanceIsNarrow(t *testing.T) {
+	t.Parallel()
 	s := Load(t)
 	var flow canned
 	for _, c := range platformExchanges {
@@ -157,6 +160,7 @@ func TestAllowanceIsNarrow(t *testing.T) {
 }
 
 func TestListResponseElementsAreChecked(t *testing.T) {
+	t.Parallel()
 	s := Load(t)
 	var preview canned
 	for _, c := range platformExchanges {
