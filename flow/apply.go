@@ -730,6 +730,7 @@ func (r *run) endpoint(ctx context.Context) (string, bool, error) {
 		}
 		select {
 		case <-ctx.Done():
+			//lint:ignore ST1005 the sentence starts with a product name
 			return fail(fmt.Errorf("Flow Service has not provisioned the endpoint after %s; run the same command again later", r.s.poll.timeout))
 		case <-time.After(wait):
 		}

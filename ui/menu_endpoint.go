@@ -56,12 +56,11 @@ func (p *endpointPage) help() []key.Binding {
 // togglePage enables or disables the dataflow. Disabling asks first: Customer.io's deliveries fail
 // while the endpoint refuses them.
 type togglePage struct {
-	m       *menuModel
-	enable  bool
-	state   loadState // idle = asking
-	err     error
-	ticket  int
-	changed *flow.Dataflow
+	m      *menuModel
+	enable bool
+	state  loadState // idle = asking
+	err    error
+	ticket int
 }
 
 func newTogglePage(m *menuModel) *togglePage { return &togglePage{m: m, enable: !m.df.Enabled()} }

@@ -255,7 +255,7 @@ func (c *Client) PreviewMapping(ctx context.Context, in MappingInput, samples []
 	}
 	out := make([]Preview, len(list))
 	for i, p := range list {
-		out[i] = Preview{Data: p.Data, Errors: p.Errors}
+		out[i] = Preview(p)
 	}
 	return out, nil
 }

@@ -21,6 +21,7 @@ type kind int
 
 const (
 	// read has no side effect (GET, Data Prep validate and preview): retried freely.
+	//lint:ignore U1000 the zero value: named so that the three kinds read as one list
 	read kind = iota
 	// repeatable has a side effect that is the same however often it happens (DELETE, flow
 	// ENABLE/DISABLE, inlet posts, which Adobe documents as retryable): retried freely.

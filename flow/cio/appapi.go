@@ -23,6 +23,8 @@ const (
 )
 
 // ErrKeyRejected is returned (wrapped) when Customer.io answers 401 or 403, so the wizard can ask again.
+//
+//lint:ignore ST1005 the sentence starts with a product name
 var ErrKeyRejected = errors.New("Customer.io rejected this App API key: create one under Account Settings → API Credentials → App API Keys, with access to this workspace")
 
 // Webhook is a Customer.io reporting webhook as the App API describes it.
@@ -254,6 +256,7 @@ func (a *AppAPI) do(ctx context.Context, method, path string, body any) ([]byte,
 	case resp.StatusCode == http.StatusNotFound && path != webhookPath(0):
 		return nil, errors.New("it no longer exists in Customer.io (deleted in the web app?)")
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
+		//lint:ignore ST1005 the sentence starts with a product name
 		return nil, fmt.Errorf("Customer.io answered %d %s: %s", resp.StatusCode, http.StatusText(resp.StatusCode), apiMessage(reply))
 	}
 	return reply, nil
