@@ -14,6 +14,7 @@ import (
 	"github.com/cioaep/cioaep/creds"
 	"github.com/cioaep/cioaep/flow"
 	"github.com/cioaep/cioaep/flow/cio"
+	"github.com/cioaep/cioaep/flow/safetext"
 	"github.com/cioaep/cioaep/ui"
 )
 
@@ -120,9 +121,9 @@ func (a *doneActions) sendTest(ctx context.Context, res flow.Result) (string, er
 		// The dataset is named once, above the records; the time keeps a fixed width (the sender gives up
 		// after 4 s) so the reasons line up.
 		reason := strings.ReplaceAll(r.Reason, " in dataset "+res.DatasetID, " in the dataset")
-		rows[i] = []string{mark, r.Event, status, fmt.Sprintf("%4d ms", r.Millis), cio.Clean(reason)}
+		rows[i] = []string{mark, r.Event, status, fmt.Sprintf("%4d ms", r.Millis), safetext.Line(reason)}
 		if len(r.Record) > 0 {
-			records = append(records, []string{r.Event, cio.Clean(compactJSON(r.Record))})
+			records = append(records, []string{r.Event, safetext.Line(compactJSON(r.Record))})
 		}
 	}
 	ui.SayTable(ctx, []string{"", "event", "status", "time", "reason"}, rows)
@@ -216,15 +217,15 @@ func (a *doneActions) createWebhook(ctx context.Context, res flow.Result) (strin
 	}
 	if created {
 		ui.Say(ctx, fmt.Sprintf("Created reporting webhook %q (id %d) in the %s workspace, subscribed to %d events (%s).",
-			cio.Clean(hook.Name), hook.ID, strings.ToUpper(region), len(events), summarizeEvents(events)))
+			safetext.Line(hook.Name), hook.ID, strings.ToUpper(region), len(events), summarizeEvents(events)))
 	} else {
 		// Saying why matters: a second webhook for the same URL would deliver every event twice.
 		ui.Say(ctx, fmt.Sprintf("Webhook %d in the %s workspace already sent to this URL: it is now %q, subscribed to %d events (%s) and enabled, so no second one delivers every event twice.",
-			hook.ID, strings.ToUpper(region), cio.Clean(hook.Name), len(events), summarizeEvents(events)))
+			hook.ID, strings.ToUpper(region), safetext.Line(hook.Name), len(events), summarizeEvents(events)))
 	}
 
 	ui.Say(ctx, "Customer.io signs deliveries with the webhook's signing key, which the App API does not return: it is on the webhook's page (Data & Integrations → Integrations → Reporting Webhooks → "+
-		cio.Clean(hook.Name)+"). Stored here, test events are signed with it too.")
+		safetext.Line(hook.Name)+"). Stored here, test events are signed with it too.")
 	sk, err := ui.Ask(ctx, ui.Question{Prompt: "Signing key (optional)", Help: "Paste it to store it in the keychain; enter on an empty field skips.", Secret: true, Optional: true})
 	switch {
 	case errors.Is(err, ui.ErrCanceled):

@@ -17,6 +17,7 @@ import (
 
 	"github.com/cioaep/cioaep/creds"
 	"github.com/cioaep/cioaep/flow/aep"
+	"github.com/cioaep/cioaep/flow/safetext"
 )
 
 func init() {
@@ -486,9 +487,9 @@ func runAuthLogout(ctx context.Context, g *Globals, deps authDeps, all bool) err
 // --json output on stdout carries only results.
 func authPeople(g *Globals) io.Writer {
 	if !g.JSON && authIsTerminal(g.Stdout) {
-		return g.Stdout
+		return safetext.Writer(g.Stdout)
 	}
-	return g.Stderr
+	return safetext.Writer(g.Stderr)
 }
 
 // authIsTerminal reports whether v is a terminal file (tests pass buffers, which are not).
@@ -498,7 +499,10 @@ func authIsTerminal(v any) bool {
 }
 
 func authJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(safetext.JSON(b), '\n'))
+	return err
 }

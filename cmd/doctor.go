@@ -20,7 +20,7 @@ import (
 	"github.com/cioaep/cioaep/creds"
 	"github.com/cioaep/cioaep/flow"
 	"github.com/cioaep/cioaep/flow/aep"
-	"github.com/cioaep/cioaep/flow/cio"
+	"github.com/cioaep/cioaep/flow/safetext"
 )
 
 func init() {
@@ -156,7 +156,7 @@ func runDoctor(ctx context.Context, g *Globals, deps doctorDeps) error {
 // add records a check with every string made safe for a terminal: problems quote errors, and errors
 // quote what servers said.
 func (d *doctorRun) add(c doctorCheck) {
-	c.Detail, c.Problem, c.Fix = cio.Clean(c.Detail), cio.Clean(c.Problem), cio.Clean(c.Fix)
+	c.Detail, c.Problem, c.Fix = safetext.Line(c.Detail), safetext.Line(c.Problem), safetext.Line(c.Fix)
 	d.checks = append(d.checks, c)
 }
 

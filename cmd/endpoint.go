@@ -2,13 +2,13 @@ package cmd
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
 
 	"github.com/cioaep/cioaep/creds"
+	"github.com/cioaep/cioaep/flow/safetext"
 	"github.com/cioaep/cioaep/ui"
 )
 
@@ -78,10 +78,8 @@ func runEndpoint(_ context.Context, g *Globals, o *endpointOptions) error {
 		fmt.Fprintln(g.Stderr, r.Message)
 	}
 	if g.JSON {
-		enc := json.NewEncoder(g.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return authJSON(g.Stdout, out)
 	}
-	_, err = io.WriteString(g.Stdout, res.WebhookURL+"\n")
+	_, err = io.WriteString(g.Stdout, safetext.Line(res.WebhookURL)+"\n")
 	return err
 }

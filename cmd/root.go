@@ -11,6 +11,8 @@ import (
 	"os/signal"
 
 	"github.com/spf13/cobra"
+
+	"github.com/cioaep/cioaep/flow/safetext"
 )
 
 // Exit codes, as the design card states them.
@@ -125,6 +127,6 @@ func Run(ctx context.Context, g *Globals, args []string) int {
 	} else if isUsage(err) {
 		code = ExitUsage
 	}
-	fmt.Fprintf(g.Stderr, "cioaep: %v\n", err)
+	fmt.Fprintf(g.Stderr, "cioaep: %s\n", safetext.Block(err.Error()))
 	return code
 }

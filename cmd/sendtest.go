@@ -23,6 +23,7 @@ import (
 	"github.com/cioaep/cioaep/flow/aep"
 	"github.com/cioaep/cioaep/flow/cio"
 	"github.com/cioaep/cioaep/flow/local"
+	"github.com/cioaep/cioaep/flow/safetext"
 )
 
 func init() {
@@ -130,7 +131,7 @@ func runSendTest(ctx context.Context, g *Globals, o *sendTestOptions) error {
 	if !batch.Sync {
 		fmt.Fprintln(g.Stderr, "Sending without syncValidation (Adobe allows it only in development sandboxes): a 200 means received, not yet validated. Add --sync in a development sandbox.")
 	}
-	fmt.Fprintf(g.Stderr, "Sending %s to %s\n", plural(len(samples), "test event"), cio.Clean(endpoint))
+	fmt.Fprintf(g.Stderr, "Sending %s to %s\n", plural(len(samples), "test event"), safetext.Line(endpoint))
 	results, err := batch.send(ctx, samples)
 	if err != nil {
 		return err
@@ -518,7 +519,7 @@ func matchRecords(results []sendTestResult, events []local.Event, wait time.Dura
 func applyEvent(r *sendTestResult, e local.Event) {
 	if e.Failed {
 		r.OK = false
-		r.Reason = "accepted, then failed: " + cio.Clean(e.Reason)
+		r.Reason = "accepted, then failed: " + safetext.Line(e.Reason)
 		return
 	}
 	r.Record = e.Record
@@ -552,9 +553,9 @@ func printSendTest(g *Globals, results []sendTestResult) error {
 		if r.Status != 0 {
 			status = fmt.Sprint(r.Status)
 		}
-		fmt.Fprintf(g.Stdout, "%s %-34s %s %5d ms  %s\n", mark, r.Event, status, r.Millis, cio.Clean(r.Reason))
+		fmt.Fprintf(g.Stdout, "%s %-34s %s %5d ms  %s\n", mark, r.Event, status, r.Millis, safetext.Line(r.Reason))
 		if len(r.Record) > 0 {
-			fmt.Fprintf(g.Stdout, "    %s\n", cut(cio.Clean(compactJSON(r.Record)), 160))
+			fmt.Fprintf(g.Stdout, "    %s\n", cut(safetext.Line(compactJSON(r.Record)), 160))
 		}
 	}
 	if failed > 0 {

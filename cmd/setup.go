@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/cioaep/cioaep/flow"
 	"github.com/cioaep/cioaep/flow/dataprep"
+	"github.com/cioaep/cioaep/flow/safetext"
 )
 
 func init() {
@@ -199,7 +199,7 @@ func setupProgress(w io.Writer) func(flow.Step) {
 	return func(s flow.Step) {
 		switch s.State {
 		case flow.StepDone, flow.StepReused:
-			fmt.Fprintf(w, "  ✓ %-20s %-8s %s\n", s.Name, s.Outcome(), s.ResourceID)
+			fmt.Fprintf(w, "  ✓ %-20s %-8s %s\n", s.Name, s.Outcome(), safetext.Line(s.ResourceID))
 		case flow.StepFailed:
 			fmt.Fprintf(w, "  ✗ %-20s failed\n", s.Name)
 		}
@@ -210,12 +210,10 @@ func setupProgress(w io.Writer) func(flow.Step) {
 // result as JSON with --json.
 func printSetupResult(g *Globals, r flow.Result) error {
 	if g.JSON {
-		enc := json.NewEncoder(g.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(r)
+		return authJSON(g.Stdout, r)
 	}
 	fmt.Fprintf(g.Stderr, "Dataflow ready: %d created, %d reused. Paste this URL into Customer.io (Reporting Webhooks → Webhook Endpoint):\n", len(r.Created), len(r.Reused))
-	fmt.Fprintln(g.Stdout, r.WebhookURL)
+	fmt.Fprintln(g.Stdout, safetext.Line(r.WebhookURL))
 	return nil
 }
 
@@ -230,13 +228,11 @@ func printSetupReview(g *Globals, steps []flow.PlannedStep) error {
 		for i, s := range steps {
 			out[i] = line{s.Name, s.Action, s.Detail}
 		}
-		enc := json.NewEncoder(g.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return authJSON(g.Stdout, out)
 	}
 	fmt.Fprintln(g.Stderr, "Dry run: nothing was created. setup would:")
 	for _, s := range steps {
-		fmt.Fprintf(g.Stdout, "%-7s %-20s %s\n", s.Action, s.Name, s.Detail)
+		fmt.Fprintf(g.Stdout, "%-7s %-20s %s\n", s.Action, s.Name, safetext.Line(s.Detail))
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cioaep/cioaep/creds"
 	"github.com/cioaep/cioaep/flow/cio"
+	"github.com/cioaep/cioaep/flow/safetext"
 	"github.com/cioaep/cioaep/ui"
 )
 
@@ -75,10 +76,10 @@ func (m webhookMover) move(ctx context.Context, oldURL, newURL string) (ui.Webho
 		return ui.WebhookMove{Managed: true}, fmt.Errorf("updating the Customer.io webhook: %w", err)
 	case moved:
 		return ui.WebhookMove{Managed: true, Moved: true, Message: fmt.Sprintf(
-			"Customer.io webhook %d (%q, %s) now posts to the new URL, with the same %s.", hook.ID, cio.Clean(hook.Name), where, plural(len(hook.Events), "event"))}, nil
+			"Customer.io webhook %d (%q, %s) now posts to the new URL, with the same %s.", hook.ID, safetext.Line(hook.Name), where, plural(len(hook.Events), "event"))}, nil
 	default:
 		return ui.WebhookMove{Managed: true, Moved: true, Message: fmt.Sprintf(
-			"Customer.io webhook %d (%q, %s) already posts to the new URL.", hook.ID, cio.Clean(hook.Name), where)}, nil
+			"Customer.io webhook %d (%q, %s) already posts to the new URL.", hook.ID, safetext.Line(hook.Name), where)}, nil
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/cioaep/cioaep/flow/aep"
 	"github.com/cioaep/cioaep/flow/cio"
 	"github.com/cioaep/cioaep/flow/local"
+	"github.com/cioaep/cioaep/flow/safetext"
 	"github.com/cioaep/cioaep/ui"
 )
 
@@ -67,7 +68,7 @@ func runWizard(cmd *cobra.Command, g *Globals) error {
 	}
 	// The wizard's screen is gone once it exits; the URL stays in the scrollback.
 	if res.WebhookURL != "" { // empty after the menu deleted the dataflow
-		fmt.Fprintf(g.Stdout, "Webhook URL for Customer.io:\n%s\n", res.WebhookURL)
+		fmt.Fprintf(g.Stdout, "Webhook URL for Customer.io:\n%s\n", safetext.Line(res.WebhookURL))
 	}
 	return nil
 }
@@ -128,7 +129,7 @@ func runReconfigureMenu(ctx context.Context, g *Globals) error {
 		return err
 	}
 	if res.WebhookURL != "" {
-		fmt.Fprintf(g.Stdout, "Webhook URL for Customer.io:\n%s\n", res.WebhookURL)
+		fmt.Fprintf(g.Stdout, "Webhook URL for Customer.io:\n%s\n", safetext.Line(res.WebhookURL))
 	}
 	return nil
 }

@@ -724,7 +724,11 @@ func (r *run) endpoint(ctx context.Context) (string, bool, error) {
 		if err != nil {
 			return fail(err)
 		}
-		if u := f.InletURL(); u != "" {
+		u, err := f.Inlet()
+		if err != nil {
+			return fail(err)
+		}
+		if u != "" {
 			r.inletURL = u
 			return webhookURL(u, r.flowID), false, nil
 		}

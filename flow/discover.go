@@ -158,9 +158,14 @@ func (s *Session) Refresh(ctx context.Context, df Dataflow) (Dataflow, error) {
 // describe completes a flow with its connections, dataset and runs, which are independent reads.
 // sources maps source connection ids to names when the caller has listed them already.
 func describe(ctx context.Context, c *aep.Client, f aep.Flow, sources map[string]string) (Dataflow, error) {
-	df := Dataflow{ID: f.ID, Name: f.Name, State: f.State, ETag: f.ETag, Sandbox: c.Sandbox(), InletURL: f.InletURL()}
+	inlet, err := f.Inlet()
+	if err != nil {
+		return Dataflow{}, err
+	}
+	df := Dataflow{ID: f.ID, Name: f.Name, State: f.State, ETag: f.ETag, Sandbox: c.Sandbox(), InletURL: inlet}
 	if f.Options != nil {
 		df.Options = *f.Options
+		df.Options.InletURL = inlet
 	}
 	df.MappingSetID, df.MappingVersion, _ = f.MappingID()
 	if len(f.SourceConnectionIDs) > 0 {

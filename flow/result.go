@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/cioaep/cioaep/flow/safetext"
 )
 
 // ResultFile is where the last successful setup's result lives in a profile's state directory.
@@ -43,6 +45,12 @@ func LoadResult(stateDir string) (Result, bool, error) {
 	var r Result
 	if err := json.Unmarshal(data, &r); err != nil {
 		return Result{}, false, fmt.Errorf("the setup result %s is damaged (%v): run cioaep setup again to rewrite it", path, err)
+	}
+	// A result saved before inlet URLs were checked may hold one a hostile platform sent.
+	for _, u := range []string{r.WebhookURL, r.InletURL} {
+		if err := safetext.CheckURL(u); u != "" && err != nil {
+			return Result{}, false, fmt.Errorf("the setup result %s holds a webhook URL cioaep refuses to print (%v): run cioaep setup again to rewrite it", path, err)
+		}
 	}
 	return r, true, nil
 }

@@ -352,26 +352,6 @@ func TestEscapeSequencesFromTheAPIAreNotDrawn(t *testing.T) {
 	}
 }
 
-func TestClean(t *testing.T) {
-	for in, want := range map[string]string{
-		"plain":                                 "plain",
-		"a\x1b]52;c;ZXZpbA==\x07b":              "ab",
-		"\x1b]8;;http://x\x1b\\t\x1b]8;;\x1b\\": "t",
-		"x\x1b[2Jy\x1b[0m":                      "xy",
-		"tab\tnew\nline":                        "tab new line",
-		"bidi\u202eevil":                        "bidievil",
-		"c1\u009b31m":                           "c131m",
-		"émoji ✓":                               "émoji ✓",
-	} {
-		if got := clean(in); got != want {
-			t.Errorf("clean(%q) = %q, want %q", in, got, want)
-		}
-	}
-	if got := cleanBlock("{\n  \"a\": \"\x1b[31m\"\n}"); got != "{\n  \"a\": \"\"\n}" {
-		t.Errorf("cleanBlock kept %q", got)
-	}
-}
-
 // TestListUsableWhileLoading opens the dataset picker while the second page is held back: the first
 // page can be filtered and chosen from at once, and the rest joins the list when it arrives.
 func TestListUsableWhileLoading(t *testing.T) {

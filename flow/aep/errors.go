@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/cioaep/cioaep/flow/safetext"
 )
 
 // ErrAmbiguous marks a create or change whose outcome is unknown: the request left this process but
@@ -273,18 +275,10 @@ func first(vs ...string) string {
 	return ""
 }
 
-// clean drops control characters (ESC starts every terminal escape sequence) and bounds the length.
+// clean sanitises a string the platform sent (the one sanitiser every output path uses), trims it and
+// bounds its length.
 func clean(s string, max int) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || (r >= 0x7f && r < 0xa0) {
-			if r == '\n' || r == '\t' {
-				return ' '
-			}
-			return -1
-		}
-		return r
-	}, s)
-	s = strings.TrimSpace(s)
+	s = strings.TrimSpace(safetext.Line(s))
 	if r := []rune(s); len(r) > max {
 		s = string(r[:max]) + "…"
 	}

@@ -52,7 +52,7 @@ func TestDecodeError(t *testing.T) {
 		{"html proxy page", 502, `<html><body>Bad Gateway</body></html>`, nil, aep.Error{Status: 502}},
 		{"plain text", 503, "upstream connect error\n", nil, aep.Error{Status: 503, Detail: "upstream connect error"}},
 		{"empty", 500, ``, nil, aep.Error{Status: 500}},
-		{"terminal escapes stripped", 400, `{"title":"bad \u001b]52;c;ZXZpbA==\u0007name\u001b[2J"}`, nil, aep.Error{Status: 400, Title: "bad ]52;c;ZXZpbA==name[2J"}},
+		{"terminal escapes stripped", 400, `{"title":"bad \u001b]52;c;ZXZpbA==\u0007name\u001b[2J\u202e"}`, nil, aep.Error{Status: 400, Title: "bad name"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+
+	"github.com/cioaep/cioaep/flow/safetext"
 )
 
 const flowService = "/data/foundation/flowservice"
@@ -100,12 +102,24 @@ type Flow struct {
 	ETag  string `json:"etag,omitempty"`
 }
 
-// InletURL is the streaming endpoint, once Flow Service has provisioned it ("" until then).
+// InletURL is the streaming endpoint, once Flow Service has provisioned it ("" until then, and "" when
+// it is not a plain http(s) URL: see Inlet).
 func (f Flow) InletURL() string {
-	if f.Options == nil {
-		return ""
+	u, _ := f.Inlet()
+	return u
+}
+
+// Inlet is the streaming endpoint ("" until Flow Service has provisioned it), or an error when the
+// platform sent something other than a plain http(s) URL. The URL is printed, copied and saved as the
+// webhook address, so an escape sequence or a bidi override in it must be refused before any of that.
+func (f Flow) Inlet() (string, error) {
+	if f.Options == nil || f.Options.InletURL == "" {
+		return "", nil
 	}
-	return f.Options.InletURL
+	if err := safetext.CheckURL(f.Options.InletURL); err != nil {
+		return "", fmt.Errorf("flow %s has an inlet URL cioaep refuses to print or save: %w", safetext.Line(f.ID), err)
+	}
+	return f.Options.InletURL, nil
 }
 
 // MappingID returns the Data Prep mapping set and version the flow uses, if any.

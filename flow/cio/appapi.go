@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/cioaep/cioaep/flow/safetext"
 )
 
 // App API hosts. A workspace lives in one region and its keys only work against that region's host.
@@ -64,7 +66,7 @@ func NewAppAPI(key, region string, httpClient *http.Client) *AppAPI {
 	case "eu":
 		a.BaseURL = EUHost
 	default:
-		a.err = fmt.Errorf("unknown Customer.io region %q: use us or eu (the region your workspace was created in)", Clean(region))
+		a.err = fmt.Errorf("unknown Customer.io region %q: use us or eu (the region your workspace was created in)", safetext.Line(region))
 	}
 	if strings.ContainsFunc(a.key, unicode.IsControl) {
 		a.err = errors.New("the App API key contains a line break or other control character: copy it again from Customer.io")
@@ -230,7 +232,7 @@ func (a *AppAPI) do(ctx context.Context, method, path string, body any) ([]byte,
 	}
 	req, err := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(a.BaseURL, "/")+path, payload)
 	if err != nil {
-		return nil, fmt.Errorf("the App API address %q is not usable: %w", Clean(a.BaseURL), err)
+		return nil, fmt.Errorf("the App API address %q is not usable: %w", safetext.Line(a.BaseURL), err)
 	}
 	req.Header.Set("Authorization", "Bearer "+a.key)
 	req.Header.Set("Accept", "application/json")

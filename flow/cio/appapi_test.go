@@ -282,7 +282,7 @@ func TestAppAPIErrorsAreReadable(t *testing.T) {
 	}))
 	defer garbage.Close()
 	api.BaseURL = garbage.URL
-	if _, err := api.List(ctx); err == nil || !strings.Contains(err.Error(), "unexpected reply <html> [2Jmaintenance</html>") {
+	if _, err := api.List(ctx); err == nil || !strings.Contains(err.Error(), "unexpected reply <html>maintenance</html>") {
 		t.Fatalf("List garbage = %v", err)
 	}
 	if _, err := api.Get(ctx, 7); err == nil || !strings.Contains(err.Error(), "reading Customer.io reporting webhook 7: unexpected reply") {

@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/cioaep/cioaep/flow/safetext"
 )
 
 // DeliveryTimeout is how long Customer.io waits for a webhook endpoint to answer. The Sender uses the same
@@ -102,7 +104,7 @@ func (s *Sender) Send(ctx context.Context, endpoint string, body []byte) (SendRe
 func (s *Sender) target(endpoint string) (string, error) {
 	u, err := url.Parse(endpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("the webhook URL %q is not an http(s) URL: use the endpoint setup printed (cioaep endpoint)", Clean(endpoint))
+		return "", fmt.Errorf("the webhook URL %q is not an http(s) URL: use the endpoint setup printed (cioaep endpoint)", safetext.Line(endpoint))
 	}
 	if s.SyncValidation {
 		q := u.Query()
