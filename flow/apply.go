@@ -148,6 +148,12 @@ func (s *Session) newRun(plan Plan, dry bool) (*run, error) {
 	}
 	r := &run{s: s, c: c, j: j, prior: prior, p: plan, names: namesFor(plan), dry: dry, tenant: j.Tenant}
 	r.schemaID = plan.Destination.SchemaID
+	if d := plan.Destination; r.schemaID == "" && d.Kind == ExistingDataset {
+		// Suggesting and checking the mapping read the dataset: its schema lets validation start at once.
+		if ds, ok := s.reads.cachedDataset(c.Sandbox(), d.DatasetID); ok {
+			r.schemaID = ds.SchemaID
+		}
+	}
 	if !dry {
 		if err := j.begin(r.creates()); err != nil {
 			return nil, err
@@ -424,7 +430,7 @@ func (r *run) ensureProfile(ctx context.Context) (string, bool, error) {
 // so teardown leaves it alone.
 func (r *run) useDataset(ctx context.Context) (string, bool, error) {
 	id := r.p.Destination.DatasetID
-	ds, err := r.c.Dataset(ctx, id)
+	ds, err := r.s.dataset(ctx, r.c, id)
 	if err != nil {
 		return "", false, &StepError{Step: StepDataset, Op: "read dataset " + id, Err: err}
 	}
@@ -499,14 +505,14 @@ func (r *run) validate(ctx context.Context) (string, bool, error) {
 	}
 	if r.p.Destination.Kind != NewSchema {
 		g.Go(func() (err error) {
-			if full, err = r.c.Schema(gctx, r.schemaID); err != nil {
+			if full, err = r.s.schema(gctx, r.c, r.schemaID); err != nil {
 				return fmt.Errorf("read schema %s: %w", r.schemaID, err)
 			}
 			return nil
 		})
 	}
 	g.Go(func() (err error) {
-		remote, err = r.c.ValidateMappings(gctx, aep.MappingInput{SchemaID: r.schemaID, Mappings: r.rules})
+		remote, err = r.s.validateRules(gctx, r.c, r.schemaID, r.rules)
 		return err
 	})
 	if err := g.Wait(); err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/cioaep/cioaep/flow/aep"
 	"github.com/cioaep/cioaep/flow/dataprep"
 	"github.com/cioaep/cioaep/flow/xdm"
+	"golang.org/x/sync/errgroup"
 )
 
 // TargetField is one field of the destination schema, for the mapping step's picker.
@@ -33,45 +34,52 @@ type destSchema struct {
 	fields []xdm.Field
 }
 
-// schemaID returns the plan's destination schema id, reading the dataset when the plan names only the
-// dataset. It is "" for NewSchema.
-func schemaID(ctx context.Context, c *aep.Client, plan Plan) (string, error) {
-	d := plan.Destination
-	switch {
-	case d.Kind == NewSchema:
-		return "", nil
-	case d.SchemaID != "":
-		return d.SchemaID, nil
-	case d.Kind == ExistingDataset && d.DatasetID != "":
-		ds, err := c.Dataset(ctx, d.DatasetID)
-		if err != nil {
-			return "", fmt.Errorf("read dataset %s: %w", d.DatasetID, err)
-		}
-		return ds.SchemaID, nil
-	}
-	return "", fmt.Errorf("the plan names no dataset or schema to write to")
-}
-
 // destination resolves the plan's schema and flattens it. For NewSchema it composes the Customer.io
-// field group locally, so the mapping step works before anything exists on the platform.
+// field group locally, so the mapping step works before anything exists on the platform. The tenant is
+// read beside the dataset and its schema, and all three are remembered for the rest of the session.
 func (s *Session) destination(ctx context.Context, plan Plan) (destSchema, error) {
 	c := s.Client(plan.Sandbox)
-	tenant, err := c.TenantID(ctx)
-	if err != nil {
-		return destSchema{}, err
-	}
-	if plan.Destination.Kind == NewSchema {
+	d := plan.Destination
+	if d.Kind == NewSchema {
+		tenant, err := c.TenantID(ctx)
+		if err != nil {
+			return destSchema{}, err
+		}
 		return destSchema{tenant: tenant, fields: customerIOFields(tenant)}, nil
 	}
-	id, err := schemaID(ctx, c, plan)
-	if err != nil {
+	var (
+		out  destSchema
+		full map[string]any
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		out.tenant, err = c.TenantID(gctx)
+		return err
+	})
+	g.Go(func() error {
+		out.id = d.SchemaID
+		switch {
+		case out.id != "":
+		case d.Kind == ExistingDataset && d.DatasetID != "":
+			ds, err := s.dataset(gctx, c, d.DatasetID)
+			if err != nil {
+				return fmt.Errorf("read dataset %s: %w", d.DatasetID, err)
+			}
+			out.id = ds.SchemaID
+		default:
+			return fmt.Errorf("the plan names no dataset or schema to write to")
+		}
+		var err error
+		if full, err = s.schema(gctx, c, out.id); err != nil {
+			return fmt.Errorf("read schema %s: %w", out.id, err)
+		}
+		return nil
+	})
+	if err := g.Wait(); err != nil {
 		return destSchema{}, err
 	}
-	full, err := c.Schema(ctx, id)
-	if err != nil {
-		return destSchema{}, fmt.Errorf("read schema %s: %w", id, err)
-	}
-	return destSchema{id: id, tenant: tenant, fields: xdm.Flatten(full)}, nil
+	out.fields = xdm.Flatten(full)
+	return out, nil
 }
 
 // customerIOFields are the fields of a schema made of ExperienceEvent and the Customer.io field group.
@@ -129,7 +137,7 @@ func (s *Session) ValidateMapping(ctx context.Context, plan Plan) ([]RuleCheck, 
 	rules := rulesFor(plan, d.tenant)
 	var remote []aep.RuleResult
 	if d.id != "" {
-		remote, err = s.Client(plan.Sandbox).ValidateMappings(ctx, aep.MappingInput{SchemaID: d.id, Mappings: rules})
+		remote, err = s.validateRules(ctx, s.Client(plan.Sandbox), d.id, rules)
 		if err != nil {
 			return nil, fmt.Errorf("validate the mapping: %w", err)
 		}

@@ -19,6 +19,8 @@ type Session struct {
 
 	idOnce sync.Once
 	newID  string // the plan id this session gives a plan that starts a new journal
+
+	reads reads // datasets, schemas and mapping checks already read
 }
 
 // poll bounds the wait for Flow Service to provision a new flow's inlet URL, which Adobe says may lag

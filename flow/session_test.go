@@ -67,3 +67,36 @@ func TestSessionDiscovery(t *testing.T) {
 		t.Errorf("Data Prep preview %v, local %v", remote, local)
 	}
 }
+
+// TestSetupReadsOnce: setup onto an existing dataset suggests a mapping, checks it and applies it. The
+// dataset, its schema and Data Prep's verdict are each read once for the three, which is what keeps the
+// command within six round trips.
+func TestSetupReadsOnce(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	base, err := e.session(t.TempDir()).Apply(ctx, newSchemaPlan(), nil)
+	must(t, err)
+	s := e.session(t.TempDir())
+	e.wire.breakAt(0, 0) // clears the call log
+	plan := flow.Plan{Sandbox: "prod", Destination: flow.Destination{Kind: flow.ExistingDataset, DatasetID: base.DatasetID}}
+	plan.Mapping, err = s.SuggestMapping(ctx, plan, nil)
+	must(t, err)
+	_, err = s.ValidateMapping(ctx, plan)
+	must(t, err)
+	_, err = s.Apply(ctx, plan, nil)
+	must(t, err)
+	count := map[string]int{}
+	for _, c := range e.wire.log() {
+		switch {
+		case strings.HasPrefix(c, "GET /data/foundation/catalog/dataSets/"):
+			count["dataset"]++
+		case strings.HasPrefix(c, "GET /data/foundation/schemaregistry/tenant/schemas/"):
+			count["schema"]++
+		case c == "POST /data/foundation/conversion/mappingSets/validate":
+			count["validate"]++
+		}
+	}
+	if count["dataset"] != 1 || count["schema"] != 1 || count["validate"] != 1 {
+		t.Errorf("reads %v, want one of each; calls: %q", count, e.wire.log())
+	}
+}

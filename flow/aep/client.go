@@ -75,6 +75,7 @@ type Client struct {
 type shared struct {
 	tokens tokenCache
 	trace  *tracer
+	pre    *preconnect // nil when the caller brought its own HTTP client
 
 	tenantMu sync.Mutex
 	tenant   string
@@ -93,8 +94,9 @@ func New(cfg Config) *Client {
 	if cfg.Scopes == "" {
 		cfg.Scopes = DefaultScopes
 	}
+	var pre *preconnect
 	if cfg.HTTP == nil {
-		cfg.HTTP = &http.Client{}
+		cfg.HTTP, pre = newHTTPClient(cfg.PlatformURL)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -102,7 +104,7 @@ func New(cfg Config) *Client {
 	cfg.Retry = cfg.Retry.withDefaults()
 	sandbox := normalizeSandbox(cfg.Sandbox)
 	cfg.Sandbox = sandbox
-	return &Client{cfg: cfg, sandbox: sandbox, shared: &shared{trace: newTracer(cfg.Trace, cfg.ClientSecret)}}
+	return &Client{cfg: cfg, sandbox: sandbox, shared: &shared{trace: newTracer(cfg.Trace, cfg.ClientSecret), pre: pre}}
 }
 
 // WithSandbox returns a client for another sandbox of the same organisation. It shares the token cache,

@@ -52,6 +52,7 @@ func (c *Client) token(ctx context.Context) (string, error) {
 		// The fetch outlives a caller that gives up, so the others waiting on it are not failed by
 		// someone else's cancellation; its own attempts and timeouts still bound it.
 		go c.fetchToken(context.WithoutCancel(ctx), call)
+		c.shared.pre.warm() // the Platform calls that follow the token find their connections ready
 	}
 	tc.mu.Unlock()
 	select {
