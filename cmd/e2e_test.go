@@ -443,8 +443,14 @@ func (s *tmuxSession) keys(keys ...string) {
 }
 
 // screen is what the pane shows now.
-func (s *tmuxSession) screen() string {
-	out, err := exec.Command("tmux", "-L", s.socket, "capture-pane", "-p", "-t", "e2e").Output()
+func (s *tmuxSession) screen() string { return s.capture() }
+
+// joined is what the pane shows with the lines the terminal wrapped joined again: what a mouse selection
+// of a wrapped line copies.
+func (s *tmuxSession) joined() string { return s.capture("-J") }
+
+func (s *tmuxSession) capture(flags ...string) string {
+	out, err := exec.Command("tmux", append([]string{"-L", s.socket, "capture-pane", "-p", "-t", "e2e"}, flags...)...).Output()
 	if err != nil {
 		return ""
 	}
@@ -487,24 +493,22 @@ func TestE2EWizardInTmux(t *testing.T) {
 	t.Parallel()
 	e := newE2E(t)
 	env := append(append([]string{}, e.env...), "TERM=xterm-256color")
-	tm := newTmux(t, env, 100, 30, fmt.Sprintf("sh -c '%s --local; echo cioaep-exit=$?; sleep 30'", e.bin))
+	tm := newTmux(t, env, 80, 24, fmt.Sprintf("sh -c '%s --local; echo cioaep-exit=$?; sleep 30'", e.bin))
 
 	tm.wait("Welcome", 15*time.Second)
 	keys := 0
-	var sc string
 	for _, next := range wizardPath {
 		tm.keys("Enter")
 		keys++
-		sc = tm.wait(next, 20*time.Second)
+		tm.wait(next, 20*time.Second)
 	}
 	t.Logf("launch to the URL on screen: %d keystrokes", keys)
 
-	// The URL is wrapped to the window; join the lines between the heading and the copy hint.
-	_, after, _ := strings.Cut(sc, "Paste this URL into Customer.io:")
-	block, _, _ := strings.Cut(after, "press c")
-	url := webhookOnScreen.FindString(strings.Join(strings.Fields(block), ""))
-	if url == "" {
-		t.Fatalf("no webhook URL on the done screen:\n%s", sc)
+	// The URL is longer than the window: the terminal wraps it, the program never breaks it, so the line
+	// a mouse selects (capture-pane -J) is the URL whole, on the line after the heading.
+	url := wholeURL(t, tm)
+	if got := len(url); got <= 80 {
+		t.Fatalf("the URL is %d characters: this test needs one the terminal has to wrap", got)
 	}
 
 	sample, _ := assets.Sample("email", "delivered")
@@ -523,9 +527,36 @@ func TestE2EWizardInTmux(t *testing.T) {
 		t.Errorf("local events lists the posted sample %d times, want once; events: %+v", found, events)
 	}
 
+	// Wider or narrower, the URL stays whole.
+	tm.resize(120, 40)
+	if again := wholeURL(t, tm); again != url {
+		t.Errorf("at 120×40 the URL reads %s, want %s", again, url)
+	}
+
 	tm.keys("q")
 	out := tm.wait("cioaep-exit=", 10*time.Second)
 	if !strings.Contains(out, "cioaep-exit=0") {
 		t.Errorf("the wizard did not exit 0 after q:\n%s", out)
+	}
+}
+
+// wholeURL is the webhook URL as a mouse selects it: the whole line below the done screen's heading.
+func wholeURL(t *testing.T, tm *tmuxSession) string {
+	t.Helper()
+	sc := tm.joined()
+	_, after, ok := strings.Cut(sc, "Paste this URL into Customer.io:\n")
+	line, _, _ := strings.Cut(after, "\n")
+	if url := strings.TrimSpace(line); ok && webhookOnScreen.FindString(url) == url {
+		return url
+	}
+	t.Fatalf("the line below the heading is not the whole webhook URL:\n%s", sc)
+	return ""
+}
+
+// resize changes the window's size, as a person dragging its corner.
+func (s *tmuxSession) resize(w, h int) {
+	s.t.Helper()
+	if out, err := exec.Command("tmux", "-L", s.socket, "resize-window", "-t", "e2e", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h)).CombinedOutput(); err != nil {
+		s.t.Fatalf("tmux resize-window: %v\n%s", err, out)
 	}
 }

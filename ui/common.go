@@ -46,6 +46,13 @@ type common struct {
 	planned []flow.PlannedStep
 	result  flow.Result
 
+	// inline is set while the program is out of the alternate screen, below the lines in printed (a URL,
+	// a command) that printOut wrote for the terminal to wrap; screens are then drawn compact.
+	inline  bool
+	printed []string
+	// footExtra is how many lines the key help takes beyond one, when it wraps on a narrow window.
+	footExtra int
+
 	tickets int
 	// forward is set by a step that is finished; the wizard moves on before handling the next message,
 	// so a second enter typed quickly lands on the new step instead of finishing the old one twice.
@@ -68,7 +75,13 @@ func (c *common) ticket() int {
 // bodyWidth and bodyHeight are the room a step has between the header and the help line.
 func (c *common) bodyWidth() int { return max(c.width-2, 10) }
 
-func (c *common) bodyHeight() int { return max(c.height-4, 3) }
+func (c *common) bodyHeight() int {
+	h := c.height - 4 - c.footExtra
+	if c.inline {
+		h -= c.printedRows()
+	}
+	return max(h, 3)
+}
 
 // fit cuts a line to w cells so a long value never wraps and breaks the layout.
 func fit(s string, w int) string {
@@ -177,8 +190,40 @@ func (c *common) frame(title, body, foot string) string {
 	for i, l := range lines {
 		lines[i] = " " + fit(l, c.bodyWidth())
 	}
-	body = strings.Join(lines, "\n") + strings.Repeat("\n", c.bodyHeight()-len(lines))
+	body = strings.Join(lines, "\n")
+	if !c.inline { // compact below printed text, which would otherwise scroll out of view
+		body += strings.Repeat("\n", c.bodyHeight()-len(lines))
+	}
 	return fit(header, c.width) + "\n\n" + body + "\n" + foot
+}
+
+// keyHelp is the help line: the keys in order, then ctrl+c unless a key already says "quit" (one quit
+// hint), wrapped between keys onto more lines when the window is narrow instead of cut with "…". It
+// records how many lines it took, so the body gives up that room; call it before drawing the body.
+func (c *common) keyHelp(bindings []key.Binding) string {
+	if !slices.ContainsFunc(bindings, func(b key.Binding) bool { return b.Help().Desc == "quit" }) {
+		bindings = append(bindings, c.keys.Quit)
+	}
+	sep := c.st.subtle.Render(" · ")
+	var lines []string
+	cur := ""
+	for _, b := range bindings {
+		if !b.Enabled() || b.Help().Key == "" {
+			continue
+		}
+		item := c.st.key.Render(b.Help().Key) + " " + c.st.subtle.Render(b.Help().Desc)
+		switch {
+		case cur == "":
+			cur = item
+		case lipgloss.Width(cur)+lipgloss.Width(sep)+lipgloss.Width(item) > c.width-1:
+			lines, cur = append(lines, cur), item
+		default:
+			cur += sep + item
+		}
+	}
+	lines = append(lines, cur)
+	c.footExtra = len(lines) - 1
+	return strings.Join(lines, "\n")
 }
 
 // enterFirst orders key help so the key that moves on comes first: a narrow help line never cuts it off.

@@ -135,7 +135,14 @@ func (m *menuModel) key(msg tea.KeyMsg) tea.Cmd {
 func (m *menuModel) home(note string) tea.Cmd {
 	m.c.forward = false
 	m.page = newHomePage(m, note)
-	return nil
+	return m.c.fullScreen()
+}
+
+// homePrinted returns to the menu and prints lines (a command to copy) above it; see printOut.
+func (m *menuModel) homePrinted(note string, lines ...string) tea.Cmd {
+	m.c.forward = false
+	m.page = newHomePage(m, note)
+	return m.c.printOut(lines...)
 }
 
 // startSetup hands the screen to the setup wizard, at the current size.
@@ -159,13 +166,13 @@ func (m *menuModel) View() string {
 	if m.confirm {
 		foot = c.st.warn.Render("Quit while the dataflow is being changed? The change may be left half done.") +
 			"\n" + m.help.ShortHelpView([]key.Binding{c.keys.Yes, c.keys.No})
+		c.footExtra = 0
 	} else {
 		bindings := enterFirst(m.page.help())
 		if _, home := m.page.(*homePage); !home && m.df != nil && !m.page.ownsEsc() && !slices.ContainsFunc(bindings, func(b key.Binding) bool { return b.Help().Desc == "menu" }) {
 			bindings = append(bindings, key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "menu")))
 		}
-		m.help.Width = c.width - 1
-		foot = "\n" + m.help.ShortHelpView(append(bindings, c.keys.Quit))
+		foot = "\n" + c.keyHelp(bindings)
 	}
 	return c.frame("Reconfigure · "+m.page.title(), m.page.view(), foot)
 }

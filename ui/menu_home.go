@@ -307,8 +307,12 @@ func (p *homePage) update(msg tea.Msg) tea.Cmd {
 func (m *menuModel) open(action int) tea.Cmd {
 	switch action {
 	case actEndpoint:
-		m.page = newEndpointPage(m)
-		return nil
+		pg := newEndpointPage(m)
+		m.page = pg
+		if m.df.InletURL == "" {
+			return nil
+		}
+		return m.c.printOut("", "The webhook URL of "+clean(m.df.Name)+", for Customer.io:", link(m.df.WebhookURL()), "")
 	case actMapping:
 		pg := newMappingPage(m)
 		m.page = pg

@@ -128,7 +128,8 @@ func (p *movePage) update(msg tea.Msg) tea.Cmd {
 				DatasetID: r.DatasetID, SchemaID: r.SchemaID, SourceConnectionID: r.SourceConnectionID,
 				TargetConnectionID: r.TargetConnectionID, MappingSetID: r.MappingSetID, DatasetName: p.destName()}
 			p.m.df = &df
-			return tea.Batch(cmd, p.refresh(), p.moveWebhook())
+			url := p.m.c.printOut("", p.m.c.st.ok.Render("✓ A new dataflow writes to "+p.destName()+".")+" Its webhook URL:", link(r.WebhookURL), "")
+			return tea.Batch(cmd, url, p.refresh(), p.moveWebhook())
 		}
 		return cmd
 	}
@@ -287,7 +288,8 @@ func (p *movePage) doneKey(msg tea.KeyMsg) tea.Cmd {
 		case msg.String() == "y" && !p.hooking: // retire only once Customer.io's answer is in
 			return p.retire()
 		case msg.String() == "n":
-			return p.m.home("The old dataflow " + clean(p.old.Name) + " keeps running. Retire it later with: cioaep reconfigure --non-interactive --retire " + clean(p.old.ID) + " --yes")
+			return p.m.homePrinted("The old dataflow "+clean(p.old.Name)+" keeps running. The command that retires it is printed above.",
+				"Retire the old dataflow "+clean(p.old.Name)+" once Customer.io posts to the new URL:", p.m.c.command("reconfigure --non-interactive --retire "+p.old.ID+" --yes"), "")
 		default:
 			p.scroll.key(msg, k)
 		}
@@ -338,18 +340,7 @@ func (p *movePage) view() string {
 		return b.String()
 	}
 	var b strings.Builder
-	b.WriteString(c.para(st.ok.Render("✓ A new dataflow writes to "+p.destName()+".")+" Its webhook URL:") + "\n\n")
-	for _, l := range wrapURL(clean(p.result.WebhookURL), c.bodyWidth()-2) {
-		b.WriteString("  " + st.accent.Render(l) + "\n")
-	}
-	switch {
-	case p.copied == nil:
-		b.WriteString(st.subtle.Render("  press c to copy it") + "\n")
-	case p.copied.OK:
-		b.WriteString("  " + st.ok.Render("✓ ") + clean(p.copied.Message) + "\n")
-	default:
-		b.WriteString("  " + st.warn.Render("! ") + clean(p.copied.Message) + "\n")
-	}
+	b.WriteString(c.para(copyLine(st, p.copied, "The new webhook URL is printed whole above: select it, or press c to copy it.")) + "\n")
 	switch {
 	case p.hooking:
 		b.WriteString("\n" + c.busy("pointing the Customer.io webhook at the new URL…") + "\n")

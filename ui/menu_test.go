@@ -178,7 +178,11 @@ func (d *menuDriver) final() (*menuModel, string) {
 	d.t.Helper()
 	_ = d.tm.Quit()
 	m := d.tm.FinalModel(d.t, teatest.WithFinalTimeout(5*time.Second)).(*menuModel)
-	return m, m.View()
+	c := m.c
+	if m.setup != nil {
+		c = m.setup.c
+	}
+	return m, c.withPrinted(m.View())
 }
 
 // Platform ids, plan tags, times and durations differ on every run; golden views get them masked with

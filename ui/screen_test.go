@@ -3,6 +3,9 @@ package ui
 import (
 	"bytes"
 	"io"
+	"strings"
+
+	"github.com/charmbracelet/lipgloss"
 	"testing"
 	"time"
 
@@ -25,4 +28,21 @@ func (s *screen) wait(t testing.TB, out io.Reader, want string, limit time.Durat
 	}
 	teatest.WaitFor(t, io.TeeReader(out, &s.since), func([]byte) bool { return bytes.Contains(s.since.Bytes(), []byte(want)) },
 		teatest.WithDuration(limit), teatest.WithCheckInterval(5*time.Millisecond))
+}
+
+// withPrinted is what a person sees: the lines printed above the program (see printOut), then its view.
+func (c *common) withPrinted(view string) string {
+	if !c.inline {
+		return view
+	}
+	return strings.Join(c.printed, "\n") + "\n" + view
+}
+
+// terminalRows is how many rows text takes in a terminal width cells wide, which wraps long lines.
+func terminalRows(text string, width int) int {
+	n := 0
+	for _, l := range strings.Split(text, "\n") {
+		n += max(1, (lipgloss.Width(l)+width-1)/width)
+	}
+	return n
 }

@@ -15,6 +15,7 @@ import (
 type doneStep struct {
 	c        *common
 	saved    string // what happened to the profile
+	savedOK  bool
 	copied   *CopyResult
 	actNote  string
 	acting   bool
@@ -37,7 +38,12 @@ func (s *doneStep) ownsEsc() bool { return true }
 func (s *doneStep) enter() tea.Cmd {
 	s.saveTick, s.saving = s.c.ticket(), true
 	ctx, deps, p, sandbox := s.c.ctx, s.c.deps, s.c.platform, s.c.plan.Sandbox
-	return do(s.saveTick, func() (string, error) { return deps.Save(ctx, p, Credentials{}, sandbox) })
+	return tea.Batch(s.printURL(), do(s.saveTick, func() (string, error) { return deps.Save(ctx, p, Credentials{}, sandbox) }))
+}
+
+// printURL prints the webhook URL above the screen, whole, for the terminal to wrap (see printOut).
+func (s *doneStep) printURL() tea.Cmd {
+	return s.c.printOut("", s.c.st.ok.Render("✓ The dataflow is ready.")+" Paste this URL into Customer.io:", link(s.c.result.WebhookURL), "")
 }
 
 func (s *doneStep) update(msg tea.Msg) tea.Cmd {
@@ -52,7 +58,8 @@ func (s *doneStep) update(msg tea.Msg) tea.Cmd {
 			if msg.err != nil {
 				s.saved = s.c.st.warn.Render("The profile was not updated: " + clean(msg.err.Error()))
 			} else {
-				s.saved = "Profile " + fmt.Sprintf("%q", s.c.deps.Profile) + " remembers this dataflow: cioaep status and cioaep endpoint show it again."
+				s.savedOK = true
+				s.saved = "Profile " + fmt.Sprintf("%q", s.c.deps.Profile) + " remembers this dataflow; these show it again:"
 			}
 		case s.actTick:
 			s.acting = false
@@ -119,42 +126,20 @@ func (s *doneStep) key(msg tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
-// wrapURL breaks the URL into lines of w cells without adding characters, so it stays whole when the
-// terminal is narrower than it (copy by mouse still gets all of it, minus the line breaks).
-func wrapURL(u string, w int) []string {
-	var out []string
-	for len(u) > w && w > 0 {
-		out = append(out, u[:w])
-		u = u[w:]
-	}
-	return append(out, u)
-}
-
 func (s *doneStep) view() string {
 	if s.dialog.open() {
 		return s.dialog.view()
 	}
 	st := s.c.st
 	var b strings.Builder
-	b.WriteString(st.ok.Render("✓ The dataflow is ready.") + " Paste this URL into Customer.io:\n\n")
-	for _, l := range wrapURL(clean(s.c.result.WebhookURL), s.c.bodyWidth()-2) {
-		b.WriteString("  " + st.accent.Render(l) + "\n")
-	}
-	switch {
-	case s.copied == nil:
-		b.WriteString(st.subtle.Render("  press c to copy it") + "\n")
-	case s.copied.OK:
-		b.WriteString("  " + st.ok.Render("✓ ") + clean(s.copied.Message) + "\n")
-	default:
-		b.WriteString("  " + st.warn.Render("! ") + clean(s.copied.Message) + "\n")
-	}
+	b.WriteString(s.c.para(copyLine(st, s.copied, "The webhook URL is printed whole above: select it, or press c to copy it.")) + "\n\n")
 	var labels []string
 	for _, e := range s.c.plan.Events {
 		if o, ok := flow.LookupObjectType(e); ok {
 			labels = append(labels, o.Label)
 		}
 	}
-	b.WriteString("\nIn Customer.io:\n")
+	b.WriteString("In Customer.io:\n")
 	b.WriteString(s.c.numbered([]string{
 		"Open Data & Integrations → Integrations → Reporting Webhooks.",
 		"Click Add Reporting Webhook and give it a name.",
@@ -165,6 +150,10 @@ func (s *doneStep) view() string {
 	b.WriteString("\n" + st.subtle.Render(s.c.para("Adobe asks for about five minutes after creating a dataflow before data flows; Customer.io's Activity Logs show each delivery.")) + "\n")
 	if s.saved != "" {
 		b.WriteString(st.subtle.Render(s.c.para(s.saved)) + "\n")
+		if s.savedOK {
+			// a command on a line of its own, so the window's width never breaks it
+			b.WriteString("  " + s.c.command("status") + "\n  " + s.c.command("endpoint") + "\n")
+		}
 	}
 	if s.acting {
 		b.WriteString(s.c.busy("working…") + "\n")
@@ -172,6 +161,18 @@ func (s *doneStep) view() string {
 		b.WriteString(s.actNote + "\n")
 	}
 	return s.scroll.view(b.String(), s.c.bodyHeight())
+}
+
+// copyLine says how the last copy went, or how to copy.
+func copyLine(st styles, copied *CopyResult, hint string) string {
+	switch {
+	case copied == nil:
+		return st.subtle.Render(hint)
+	case copied.OK:
+		return st.ok.Render("✓ ") + clean(copied.Message)
+	default:
+		return st.warn.Render("! ") + clean(copied.Message)
+	}
 }
 
 func (s *doneStep) help() []key.Binding {

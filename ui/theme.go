@@ -12,7 +12,7 @@ import (
 // frame for seconds on terminals that never answer. lipgloss drops all colour under NO_COLOR, so every
 // state is also told by a symbol or a word, never by colour alone.
 type styles struct {
-	title, subtle, err, ok, warn, accent, selected, box, boxTitle, mandatory lipgloss.Style
+	title, subtle, err, ok, warn, accent, selected, box, boxTitle, mandatory, key lipgloss.Style
 }
 
 func newStyles() styles {
@@ -29,5 +29,6 @@ func newStyles() styles {
 		box:       lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(subtle).Padding(0, 1),
 		boxTitle:  lipgloss.NewStyle().Bold(true),
 		mandatory: lipgloss.NewStyle().Foreground(warn),
+		key:       lipgloss.NewStyle().Bold(true),
 	}
 }

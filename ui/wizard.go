@@ -142,13 +142,13 @@ func (w *wizard) View() string {
 	if w.confirm {
 		foot = c.st.warn.Render("Quit while creating? The next run resumes from the journal.") +
 			"\n" + w.help.ShortHelpView([]key.Binding{c.keys.Yes, c.keys.No})
+		c.footExtra = 0
 	} else {
 		bindings := enterFirst(cur.help())
 		if w.cur > 0 && !cur.ownsEsc() {
 			bindings = append(bindings, c.keys.Back)
 		}
-		w.help.Width = c.width - 1
-		foot = "\n" + w.help.ShortHelpView(append(bindings, c.keys.Quit))
+		foot = "\n" + c.keyHelp(bindings)
 	}
 	return c.frame(fmt.Sprintf("Step %d of %d · %s", w.cur+1, len(w.steps), cur.title()), cur.view(), foot)
 }

@@ -84,7 +84,7 @@ func (d *driver) final() (*wizard, string) {
 	d.t.Helper()
 	_ = d.tm.Quit()
 	w := d.tm.FinalModel(d.t, teatest.WithFinalTimeout(5*time.Second)).(*wizard)
-	return w, w.View()
+	return w, w.c.withPrinted(w.View())
 }
 
 // Markers that show each step has arrived, in order, on the default Adobe path.
@@ -433,7 +433,7 @@ func TestDoneScrollsOnASmallTerminal(t *testing.T) {
 	for range 20 {
 		syncDrive(w, tea.KeyMsg{Type: tea.KeyDown})
 	}
-	if v := w.View(); !strings.Contains(v, "Save and Enable") || !strings.Contains(v, "↑ more above") {
+	if v := w.View(); !strings.Contains(v, "cioaep endpoint") || !strings.Contains(v, "↑ more above") {
 		t.Errorf("scrolling did not reach the end:\n%s", v)
 	}
 }
