@@ -32,7 +32,7 @@ func tagName(name, planID string) string {
 // the user gave one.
 const (
 	defaultFlowName       = "Customer.io → AEP"
-	defaultFieldGroupName = "Customer.io reporting webhook events"
+	defaultFieldGroupName = "Customer.io reporting webhook fields" // not the schema's title: the registry wants every title unique (XDM-1521-400)
 	defaultSchemaName     = "Customer.io reporting webhook events"
 	defaultDatasetName    = "Customer.io events"
 	sourceConnectionName  = "Customer.io source"

@@ -17,21 +17,37 @@ type xedForm struct {
 	desc   bool // -desc: descriptions but no titles
 }
 
-// lookupForms maps the lookup media types the registry serves to their forms.
-var lookupForms = map[string]xedForm{
-	"application/vnd.adobe.xed+json":             {},
-	"application/vnd.adobe.xed-full+json":        {full: true},
-	"application/vnd.adobe.xed-notext+json":      {noText: true},
-	"application/vnd.adobe.xed-full-notext+json": {full: true, noText: true},
-	"application/vnd.adobe.xed-full-desc+json":   {full: true, desc: true},
+// parseXedMedia splits application/vnd.adobe.{xed|xdm}[-modifier…]+json into its modifiers. The
+// registry names its forms xed or xdm alike (help/xdm/troubleshooting-guide.md, "Accept header
+// invalid": "application/vnd.adobe.{xed|xdm}+json"), and Adobe's clients send both (adobe/aepp asks
+// for xdm-full+json by default).
+func parseXedMedia(mt string) (mods []string, ok bool) {
+	rest, ok := strings.CutPrefix(mt, "application/vnd.adobe.")
+	if !ok {
+		return nil, false
+	}
+	rest, ok = strings.CutSuffix(rest, "+json")
+	if !ok {
+		return nil, false
+	}
+	parts := strings.Split(rest, "-")
+	if parts[0] != "xed" && parts[0] != "xdm" {
+		return nil, false
+	}
+	return parts[1:], true
 }
 
-// lookupAccept parses a lookup's Accept header, answering 400 XDM-1007 without a version and 406 for
-// a form or version the registry does not serve.
+// lookupAccept parses a lookup's Accept header (help/xdm/api/getting-started.md, "Accept header"):
+// xed, xed-full, xed-notext, xed-full-notext and xed-full-desc, each with "; version={MAJOR_VERSION}"
+// ("1", or a minor version such as "1.0", which adobe/aepp sends). -deprecated, which asks for
+// deprecated fields too, changes nothing here: the local platform deprecates no field. Without a
+// version the answer is 400 XDM-1007; a form the registry does not serve is 406
+// (help/xdm/troubleshooting-guide.md).
 func lookupAccept(w http.ResponseWriter, r *http.Request) (xedForm, bool) {
 	accept := r.Header.Get("Accept")
 	mt, params, err := mime.ParseMediaType(accept)
-	if err != nil || !strings.HasPrefix(mt, "application/vnd.adobe.") {
+	mods, isXed := parseXedMedia(mt)
+	if err != nil || !isXed {
 		xdmError(w, http.StatusNotAcceptable, "1010-406", "Not Acceptable", "The specified Accept format %q is not available for this resource. Use application/vnd.adobe.xed-full+json; version=1.", accept)
 		return xedForm{}, false
 	}
@@ -41,25 +57,47 @@ func lookupAccept(w http.ResponseWriter, r *http.Request) (xedForm, bool) {
 			"The supplied Accept header is not valid: %s - A valid Accept value should look like application/vnd.adobe.'{xed|xdm'}+json; version=1 (Version should be specified)", accept)
 		return xedForm{}, false
 	}
-	form, ok := lookupForms[mt]
-	if !ok || (v != "1" && v != "1.0") {
+	var form xedForm
+	ok := true
+	seen := map[string]bool{}
+	for _, m := range mods {
+		if seen[m] {
+			ok = false
+			break
+		}
+		seen[m] = true
+		switch m {
+		case "full":
+			form.full = true
+		case "notext":
+			form.noText = true
+		case "desc":
+			form.desc = true
+		case "deprecated":
+		default:
+			ok = false
+		}
+	}
+	major, _, _ := strings.Cut(v, ".")
+	if !ok || major != "1" || (form.noText && form.desc) || (form.desc && !form.full) {
 		xdmError(w, http.StatusNotAcceptable, "1010-406", "Not Acceptable", "The specified Accept format/version %q is not available for this resource.", accept)
 		return xedForm{}, false
 	}
 	return form, true
 }
 
-// listAccept parses a list's Accept header: xed-id+json for summaries, xed+json for whole resources,
-// never with a version. It answers 400 XDM-1006 otherwise.
+// listAccept parses a list's Accept header: xed-id+json for summaries, xed+json for whole resources
+// (xdm in place of xed alike), never with a version. It answers 400 XDM-1006 otherwise
+// (help/xdm/troubleshooting-guide.md, "Accept header invalid").
 func listAccept(w http.ResponseWriter, r *http.Request) (full bool, ok bool) {
 	accept := r.Header.Get("Accept")
 	mt, params, err := mime.ParseMediaType(accept)
 	_, hasVersion := params["version"]
-	if err == nil && !hasVersion {
-		switch mt {
-		case "application/vnd.adobe.xed-id+json":
+	if mods, isXed := parseXedMedia(mt); err == nil && !hasVersion && isXed {
+		switch strings.Join(mods, "-") {
+		case "id":
 			return false, true
-		case "application/vnd.adobe.xed+json":
+		case "":
 			return true, true
 		}
 	}

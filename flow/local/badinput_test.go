@@ -67,7 +67,7 @@ func TestBadInput(t *testing.T) {
 		{"flow body not JSON", req{method: "POST", path: flowBase + "/flows", body: "{"}, 400, "errorMessage", "not valid JSON"},
 		{"field group body not JSON", req{method: "POST", path: schemaBase + "/tenant/fieldgroups", body: "nope"}, 400, "detail", "not valid JSON"},
 		{"field outside the tenant object", req{method: "POST", path: schemaBase + "/tenant/fieldgroups", body: map[string]any{"type": "object", "title": "x", "meta:intendedToExtend": []string{experienceEventClass},
-			"definitions": map[string]any{"d": map[string]any{"properties": map[string]any{"email": map[string]any{"type": "string"}}}}, "allOf": []any{map[string]any{"$ref": "#/definitions/d"}}}}, 400, "detail", "tenant object"},
+			"definitions": map[string]any{"d": map[string]any{"properties": map[string]any{"email": map[string]any{"type": "string"}}}}, "allOf": []any{map[string]any{"$ref": "#/definitions/d"}}}}, 400, "type", "XDM-1021-400"},
 		{"API body over the limit", req{method: "POST", path: flowBase + "/flows", body: `{"name":"` + strings.Repeat("x", maxAPIBody) + `"}`}, 413, "status", "413"},
 
 		{"lookup Accept without version", req{method: "GET", path: lookup, headers: map[string]string{"Accept": "application/vnd.adobe.xed-full+json"}}, 400, "type", "XDM-1007-400"},

@@ -66,6 +66,7 @@ func (p *Platform) handleDatasetList(w http.ResponseWriter, r *http.Request, c *
 // project keeps only the listed top-level properties; no list keeps everything but the internal id,
 // which Catalog carries as the object's key instead.
 func project(d map[string]any, props []string) map[string]any {
+	completeDataset(d)
 	out := map[string]any{}
 	if len(props) == 0 {
 		for k, v := range d {
@@ -167,13 +168,61 @@ func (p *Platform) handleDataset(w http.ResponseWriter, r *http.Request, c *call
 func (p *Platform) createDataset(ctx context.Context, c *call, doc map[string]any, schemaID, contentType string) (string, error) {
 	id := newDatasetID()
 	now := nowMs()
+	viewID := newDatasetID()
 	for k, v := range map[string]any{
-		"id": id, "version": "1.0.0", "imsOrg": c.OrgID, "created": now, "updated": now,
+		"id": id, "version": "1.0.0", "imsOrg": c.OrgID, "sandboxId": c.Sandbox.ID, "created": now, "updated": now,
 		"createdClient": c.ClientID, "createdUser": c.ClientID + "@AdobeID", "updatedUser": c.ClientID + "@AdobeID",
-		"viewId": newDatasetID(), "files": "@/dataSetFiles?dataSetId=" + id,
+		"viewId": viewID, "files": "@/dataSets/" + id + "/views/" + viewID + "/files",
 		"schemaRef": map[string]any{"id": schemaID, "contentType": contentType},
 	} {
 		doc[k] = v
 	}
+	completeDataset(doc)
 	return id, p.st.put(ctx, kindDataset, c.Sandbox.Name, id, doc)
+}
+
+// completeDataset adds the attributes Catalog gives every dataset and a create body does not carry, so
+// clients that read them find them (help/catalog/api/look-up-object.md shows state, tags and files; a
+// dataset on an ExperienceEvent schema is classified as time-series). Datasets stored before these
+// attributes existed get them when read.
+func completeDataset(d map[string]any) {
+	name, _ := d["name"].(string)
+	tags, _ := d["tags"].(map[string]any)
+	if tags == nil {
+		tags = map[string]any{}
+	}
+	if _, ok := tags["adobe/pqs/table"]; !ok {
+		tags["adobe/pqs/table"] = []any{queryTableName(name)}
+	}
+	d["tags"] = tags
+	for k, v := range map[string]any{
+		"description":    "",
+		"state":          "DRAFT",
+		"classification": map[string]any{"dataBehavior": "time-series", "managedBy": "CUSTOMER"},
+		"fileDescription": map[string]any{
+			"persisted": true, "containerFormat": "parquet", "format": "parquet",
+		},
+		"aspect": "production",
+	} {
+		if _, ok := d[k]; !ok {
+			d[k] = v
+		}
+	}
+}
+
+// queryTableName is the Query Service table name Catalog derives from a dataset name: lower case, with
+// every run of other characters an underscore.
+func queryTableName(name string) string {
+	var b strings.Builder
+	under := false
+	for _, r := range strings.ToLower(name) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+			under = false
+		} else if !under && b.Len() > 0 {
+			b.WriteByte('_')
+			under = true
+		}
+	}
+	return strings.TrimSuffix(b.String(), "_")
 }

@@ -13,10 +13,18 @@ import (
 const flowDefaultLimit = 100
 
 // flowList filters, orders and pages docs the way Flow Service list endpoints do, and writes the answer.
-// A continuationToken takes precedence; limit and count together are refused (1401-400).
+// A continuationToken takes precedence. Asking for a count and a page size at once is refused
+// (1401-400), but count=false only says "no count": Adobe's own clients (adobe/aepp's flowservice
+// module) send limit=100&count=false on every list, and Flow Service answers them with a page.
 func flowList(w http.ResponseWriter, r *http.Request, docs []map[string]any) {
 	q := r.URL.Query()
-	if q.Has("limit") && q.Has("count") {
+	switch q.Get("count") {
+	case "", "true", "false":
+	default:
+		flowError(w, http.StatusBadRequest, "1100-400", "Invalid request", "count must be true or false, got %q", q.Get("count"))
+		return
+	}
+	if q.Has("limit") && q.Get("count") == "true" {
 		flowError(w, http.StatusBadRequest, "1401-400", "Invalid request",
 			"The limit and count parameters cannot be given together in the same request. Please provide either only the limit or the count parameter and try again.")
 		return

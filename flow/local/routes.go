@@ -3,6 +3,7 @@ package local
 import (
 	"net/http"
 	"strconv"
+	"strings"
 )
 
 // Service base paths, as Adobe mounts them on platform.adobe.io.
@@ -27,6 +28,8 @@ func (p *Platform) routes() *http.ServeMux {
 	m.HandleFunc("POST /collection/{inlet}", p.handleInlet)
 
 	m.Handle("GET "+sandboxBase+"/{$}", p.gateway(false, p.handleSandboxes))
+	m.Handle("GET "+sandboxBase+"/sandboxes", p.gateway(false, p.handleSandboxes))
+	m.Handle("GET "+sandboxBase+"/sandboxes/{name}", p.gateway(false, p.handleSandbox))
 
 	sr := func(h handler) http.Handler { return p.gateway(true, h) }
 	m.Handle("GET "+schemaBase+"/stats", sr(p.handleStats))
@@ -73,11 +76,30 @@ func (p *Platform) routes() *http.ServeMux {
 	m.Handle("PUT "+prepBase+"/mappingSets/{id}", sr(p.handleMappingSetPut))
 
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if trimmed, ok := withoutTrailingSlash(r); ok {
+			if _, pattern := m.Handler(trimmed); pattern != "/" {
+				m.ServeHTTP(w, trimmed)
+				return
+			}
+		}
 		writeJSON(w, http.StatusNotFound, map[string]string{
 			"error_code": "404", "message": "the local platform has no endpoint " + r.Method + " " + r.URL.Path,
 		})
 	})
 	return m
+}
+
+// withoutTrailingSlash is r with one trailing slash removed from its path, and whether there was one.
+// Adobe's gateway answers GET …/schemaregistry/stats/ and …/tenant/fieldgroups/ as it answers the paths
+// without the slash, and Adobe's own clients send both forms (adobe/aepp's schema module, for one).
+func withoutTrailingSlash(r *http.Request) (*http.Request, bool) {
+	if len(r.URL.Path) < 2 || !strings.HasSuffix(r.URL.Path, "/") {
+		return nil, false
+	}
+	c := r.Clone(r.Context())
+	c.URL.Path = strings.TrimSuffix(r.URL.Path, "/")
+	c.URL.RawPath = strings.TrimSuffix(r.URL.RawPath, "/")
+	return c, true
 }
 
 // rejectSandboxID refuses x-sandbox-id, which Flow Service answers with an error: clients must send only

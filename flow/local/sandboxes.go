@@ -15,18 +15,20 @@ type sandbox struct {
 	Type      string `json:"type"`
 	Region    string `json:"region"`
 	IsDefault bool   `json:"isDefault"`
-	ETag      int    `json:"etag"`
+	ETag      int    `json:"eTag"`
 	Created   string `json:"createdDate"`
 	Modified  string `json:"lastModifiedDate"`
 	CreatedBy string `json:"createdBy"`
 	ModBy     string `json:"modifiedBy"`
 }
 
+// The dates follow sandbox.yaml (RFC 3339 date-time) where help/sandboxes/api/sandboxes.md shows
+// "2019-09-04 04:57:24": clients parse the form the OpenAPI file promises, and both carry the same instant.
 var sandboxes = []sandbox{
 	{Name: "prod", ID: "6b1ec9c0-1f55-11ee-8a1b-000000000001", Title: "Production", State: "active", Type: "production", Region: "VA7", IsDefault: true, ETag: 1,
-		Created: "2024-01-01T00:00:00.000+00:00", Modified: "2024-01-01T00:00:00.000+00:00"},
+		Created: "2024-01-01T00:00:00.000+00:00", Modified: "2024-01-01T00:00:00.000+00:00", CreatedBy: "cioaep-local", ModBy: "cioaep-local"},
 	{Name: "dev", ID: "6b1ec9c0-1f55-11ee-8a1b-000000000002", Title: "Development", State: "active", Type: "development", Region: "VA7", ETag: 1,
-		Created: "2024-01-01T00:00:00.000+00:00", Modified: "2024-01-01T00:00:00.000+00:00"},
+		Created: "2024-01-01T00:00:00.000+00:00", Modified: "2024-01-01T00:00:00.000+00:00", CreatedBy: "cioaep-local", ModBy: "cioaep-local"},
 }
 
 func defaultSandbox() sandbox { return sandboxes[0] }
@@ -41,7 +43,10 @@ func lookupSandbox(name string) (sandbox, bool) {
 	return sandbox{}, false
 }
 
-// handleSandboxes lists the sandboxes: GET /data/foundation/sandbox-management/ with limit and offset.
+// handleSandboxes lists the sandboxes the credential may use, GET /data/foundation/sandbox-management/,
+// and the organization's sandboxes, GET …/sandboxes; both take limit and offset
+// (help/sandboxes/api/sandboxes.md, "Retrieve a list of sandboxes"). The local organization has only the
+// two sandboxes this credential may use, so the two lists hold the same entries.
 func (p *Platform) handleSandboxes(w http.ResponseWriter, r *http.Request, _ *call) {
 	q := r.URL.Query()
 	limit, offset := 50, 0
@@ -67,11 +72,23 @@ func (p *Platform) handleSandboxes(w http.ResponseWriter, r *http.Request, _ *ca
 	}
 	links := map[string]any{}
 	if offset+limit < len(sandboxes) {
-		links["next"] = map[string]any{"href": "/data/foundation/sandbox-management/?limit=" + strconv.Itoa(limit) + "&offset=" + strconv.Itoa(offset+limit)}
+		links["next"] = map[string]any{"href": r.URL.Path + "?limit=" + strconv.Itoa(limit) + "&offset=" + strconv.Itoa(offset+limit)}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"sandboxes": page,
 		"_page":     map[string]any{"limit": limit, "count": len(page)},
 		"_links":    links,
 	})
+}
+
+// handleSandbox answers GET …/sandboxes/{name} with one sandbox (help/sandboxes/api/sandboxes.md, "Look
+// up a sandbox"). An unknown name is 404 in the service's problem shape; no Adobe page shows that answer's
+// code, so the code here is the local platform's own.
+func (p *Platform) handleSandbox(w http.ResponseWriter, r *http.Request, _ *call) {
+	sb, ok := lookupSandbox(r.PathValue("name"))
+	if !ok {
+		problem(w, http.StatusNotFound, "SMS", "2003-404", "Sandbox not found", "Sandbox %q was not found in the organization.", r.PathValue("name"))
+		return
+	}
+	writeJSON(w, http.StatusOK, sb)
 }

@@ -3,10 +3,12 @@ package local
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
-	"sort"
 	"strings"
+
+	"github.com/cioaep/cioaep/flow/xdm"
 )
 
 // xdmBodyError reports unreadable bodies in the registry's shape.
@@ -26,59 +28,58 @@ func (p *Platform) handleFieldGroupCreate(w http.ResponseWriter, r *http.Request
 	defer p.mu.Unlock()
 	d, err := p.createFieldGroup(r.Context(), c, body)
 	if err != nil {
-		xdmError(w, http.StatusBadRequest, "1521-400", "Invalid field group", "%v", err)
+		writeXDMProblem(w, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, d)
 }
 
-// createFieldGroup checks and stores a field group. Custom fields must sit under the tenant object
-// (_<tenantId>) and no field inside it may start with an underscore, as Adobe requires.
+// writeXDMProblem answers a refused create or update in the registry's error shape: the code and title
+// of the first broken rule, and every broken rule in the detail.
+func writeXDMProblem(w http.ResponseWriter, err error) {
+	var ps problems
+	if !errors.As(err, &ps) {
+		xdmError(w, http.StatusInternalServerError, "1000-500", "Internal Error", "%v", err)
+		return
+	}
+	msgs := make([]string, len(ps))
+	for i, pr := range ps {
+		msgs[i] = pr.Error()
+	}
+	xdmError(w, http.StatusBadRequest, strings.TrimPrefix(ps[0].Code, "XDM-"), ps[0].Title, "%s", strings.Join(msgs, "; "))
+}
+
+// problems is the error for a resource that breaks one or more documented rules.
+type problems []xdm.Problem
+
+func (ps problems) Error() string { return ps[0].Error() }
+
+// refuse is a problems error for one rule, with the registry's generic code unless code is given.
+func refuse(code, doc, format string, a ...any) error {
+	if code == "" {
+		code = xdm.CodeInvalid
+	}
+	title := "Bad Request"
+	if code == xdm.CodeTitle {
+		title = "Title not unique"
+	}
+	return problems{{Code: code, Title: title, Message: fmt.Sprintf(format, a...), Doc: doc}}
+}
+
+// createFieldGroup checks and stores a field group: the documented XDM rules (xdm.CheckFieldGroup, each
+// rule citing its page), a title no other resource has, and a class this platform offers.
 func (p *Platform) createFieldGroup(ctx context.Context, c *call, body map[string]any) (xdmDoc, error) {
-	if body["type"] != "object" {
-		return nil, fmt.Errorf(`type must be "object"`)
+	if ps := xdm.CheckFieldGroup(body, p.tenant); len(ps) > 0 {
+		return nil, problems(ps)
 	}
-	if t, _ := body["title"].(string); strings.TrimSpace(t) == "" {
-		return nil, fmt.Errorf("title is required")
-	}
-	extends, _ := body["meta:intendedToExtend"].([]any)
-	if len(extends) == 0 {
-		return nil, fmt.Errorf("meta:intendedToExtend must list the class the field group extends, e.g. %s", experienceEventClass)
-	}
-	for _, e := range extends {
+	for _, e := range body["meta:intendedToExtend"].([]any) {
 		if e != experienceEventClass {
-			return nil, fmt.Errorf("class %v is not available on the local platform; use %s", e, experienceEventClass)
+			// Knowingly narrower than Adobe: the local platform offers only the ExperienceEvent class.
+			return nil, refuse("", "help/xdm/api/field-groups.md", "class %v is not available on the local platform; use %s", e, experienceEventClass)
 		}
 	}
-	defs, _ := body["definitions"].(map[string]any)
-	if len(defs) == 0 {
-		return nil, fmt.Errorf("definitions must hold at least one definition with the custom fields")
-	}
-	tenantKey := "_" + p.tenant
-	for name, def := range defs {
-		dm, _ := def.(map[string]any)
-		props, _ := dm["properties"].(map[string]any)
-		if len(props) == 0 {
-			return nil, fmt.Errorf("definition %q has no properties", name)
-		}
-		for key, v := range props {
-			if key != tenantKey {
-				return nil, fmt.Errorf("field %q in definition %q must sit under the tenant object %s", key, name, tenantKey)
-			}
-			if err := checkFields(v, tenantKey); err != nil {
-				return nil, err
-			}
-		}
-	}
-	refs := allOfRefs(body)
-	if len(refs) == 0 {
-		return nil, fmt.Errorf(`allOf must reference the definitions, e.g. [{"$ref":"#/definitions/%s"}]`, firstKey(defs))
-	}
-	for _, ref := range refs {
-		name, local := strings.CutPrefix(ref, "#/definitions/")
-		if local && defs[name] == nil {
-			return nil, fmt.Errorf("allOf references %s, which is not in definitions", ref)
-		}
+	if err := p.checkTitleUnique(ctx, c, body["title"].(string), ""); err != nil {
+		return nil, err
 	}
 	d := xdmDoc(body)
 	for k, v := range p.registryMeta(c, "mixins", randomHex(24)) {
@@ -91,48 +92,27 @@ func (p *Platform) createFieldGroup(ctx context.Context, c *call, body map[strin
 	return d, nil
 }
 
-// xdmTypes are the JSON Schema types a field may have.
-var xdmTypes = map[string]bool{"string": true, "number": true, "integer": true, "boolean": true, "object": true, "array": true}
-
-// checkFields walks a field tree: every field needs a known type, and names may not start with "_".
-func checkFields(v any, path string) error {
-	m, ok := v.(map[string]any)
-	if !ok {
-		return fmt.Errorf("field %s must be a JSON Schema object", path)
-	}
-	if _, isRef := m["$ref"]; isRef {
-		return nil
-	}
-	t, _ := m["type"].(string)
-	if !xdmTypes[t] {
-		return fmt.Errorf("field %s has type %q; use one of string, number, integer, boolean, object, array", path, m["type"])
-	}
-	if props, ok := m["properties"].(map[string]any); ok {
-		for name, child := range props {
-			if strings.HasPrefix(name, "_") {
-				return fmt.Errorf("field %s.%s: field names may not start with an underscore", path, name)
+// checkTitleUnique refuses a title another schema or field group of the sandbox already has: "Titles
+// must be unique across all resource types" (help/xdm/troubleshooting-guide.md, "Title not unique",
+// XDM-1521-400). self is the resource being updated, which may keep its own title.
+func (p *Platform) checkTitleUnique(ctx context.Context, c *call, title, self string) error {
+	for _, kind := range []string{kindSchema, kindFieldGroup} {
+		raws, err := p.st.list(ctx, kind, c.Sandbox.Name)
+		if err != nil {
+			return err
+		}
+		for _, raw := range raws {
+			var d xdmDoc
+			if json.Unmarshal(raw, &d) != nil || d.id() == self {
+				continue
 			}
-			if err := checkFields(child, path+"."+name); err != nil {
-				return err
+			if strings.EqualFold(strings.TrimSpace(d.title()), strings.TrimSpace(title)) {
+				return refuse(xdm.CodeTitle, "help/xdm/troubleshooting-guide.md",
+					"Object titles must be unique. An object %s already exists with the same title", d.id())
 			}
 		}
 	}
-	if items, ok := m["items"]; ok {
-		return checkFields(items, path+"[]")
-	}
 	return nil
-}
-
-func firstKey(m map[string]any) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	if len(keys) == 0 {
-		return "customFields"
-	}
-	return keys[0]
 }
 
 // handleSchemaCreate answers POST /tenant/schemas.
@@ -145,23 +125,28 @@ func (p *Platform) handleSchemaCreate(w http.ResponseWriter, r *http.Request, c 
 	defer p.mu.Unlock()
 	d, err := p.createSchema(r.Context(), c, body)
 	if err != nil {
-		xdmError(w, http.StatusBadRequest, "1000-400", "Invalid schema", "%v", err)
+		writeXDMProblem(w, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, d)
 }
 
 // createSchema checks and stores a schema: one class (ExperienceEvent) plus field groups that exist in
-// the sandbox and extend that class.
+// the sandbox and extend that class, under a title no other resource has.
 func (p *Platform) createSchema(ctx context.Context, c *call, body map[string]any) (xdmDoc, error) {
+	// help/xdm/api/schemas.md, "Create a schema": type object, a title, and allOf.
 	if body["type"] != "object" {
-		return nil, fmt.Errorf(`type must be "object"`)
+		return nil, refuse("", docSchemas, `a schema's type must be "object"`)
 	}
-	if t, _ := body["title"].(string); strings.TrimSpace(t) == "" {
-		return nil, fmt.Errorf("title is required")
+	title, _ := body["title"].(string)
+	if strings.TrimSpace(title) == "" {
+		return nil, refuse("", docSchemas, "a schema needs a title")
 	}
 	extends, err := p.checkSchemaRefs(ctx, c, body)
 	if err != nil {
+		return nil, err
+	}
+	if err := p.checkTitleUnique(ctx, c, title, ""); err != nil {
 		return nil, err
 	}
 	d := xdmDoc(body)
@@ -178,34 +163,50 @@ func (p *Platform) createSchema(ctx context.Context, c *call, body map[string]an
 	return d, nil
 }
 
-// checkSchemaRefs validates a schema's allOf and returns its meta:extends.
+const docSchemas = "help/xdm/api/schemas.md"
+
+// isClassRef tells a class reference from a field group reference in a schema's allOf: Adobe's standard
+// classes (XDM ExperienceEvent, XDM Individual Profile) and any resource under /classes/.
+func isClassRef(ref string) bool {
+	return ref == experienceEventClass || ref == "https://ns.adobe.com/xdm/context/profile" ||
+		strings.Contains(ref, "/classes/") || strings.HasPrefix(ref, "_xdm.context.") && !strings.Contains(ref, "-")
+}
+
+// checkSchemaRefs validates a schema's allOf and returns its meta:extends: exactly one class, and field
+// groups whose meta:intendedToExtend names that class (help/xdm/api/schemas.md, "Create a schema": "the
+// allOf attribute … references the class the schema implements" and field groups "compatible with"
+// it).
 func (p *Platform) checkSchemaRefs(ctx context.Context, c *call, body map[string]any) ([]any, error) {
 	refs := allOfRefs(body)
-	classes := 0
-	extends := []any{experienceEventClass, "https://ns.adobe.com/xdm/data/time-series"}
+	var classes, groups []string
 	for _, ref := range refs {
-		if ref == experienceEventClass {
-			classes++
-			continue
+		if isClassRef(ref) {
+			classes = append(classes, ref)
+		} else {
+			groups = append(groups, ref)
 		}
-		if strings.Contains(ref, "/classes/") || strings.HasPrefix(ref, "https://ns.adobe.com/xdm/context/") {
-			return nil, fmt.Errorf("class %s is not available on the local platform; use %s", ref, experienceEventClass)
-		}
+	}
+	if len(classes) != 1 {
+		return nil, refuse("", docSchemas, `allOf must reference exactly one class, e.g. {"$ref":"%s"}, plus any field groups; it references %d`, experienceEventClass, len(classes))
+	}
+	if classes[0] != experienceEventClass {
+		// Knowingly narrower than Adobe: the local platform offers only the ExperienceEvent class.
+		return nil, refuse("", docSchemas, "class %s is not available on the local platform; use %s", classes[0], experienceEventClass)
+	}
+	extends := []any{experienceEventClass, "https://ns.adobe.com/xdm/data/time-series"}
+	for _, ref := range groups {
 		fg, err := p.findXDM(ctx, kindFieldGroup, c.Sandbox.Name, ref)
 		if err != nil {
-			return nil, fmt.Errorf("field group %s does not exist in sandbox %s", ref, c.Sandbox.Name)
+			return nil, refuse("", docSchemas, "field group %s does not exist in sandbox %s", ref, c.Sandbox.Name)
 		}
 		ok := false
 		for _, e := range resolve(map[string]any(fg), []string{"meta:intendedToExtend"}) {
 			ok = ok || e == experienceEventClass
 		}
 		if !ok {
-			return nil, fmt.Errorf("field group %s does not extend %s", ref, experienceEventClass)
+			return nil, refuse("", docSchemas, "field group %s is not compatible with class %s: its meta:intendedToExtend does not list it", ref, experienceEventClass)
 		}
 		extends = append(extends, fg.id())
-	}
-	if classes != 1 {
-		return nil, fmt.Errorf(`allOf must reference exactly one class, {"$ref":"%s"}, plus any field groups`, experienceEventClass)
 	}
 	return extends, nil
 }
@@ -248,8 +249,11 @@ func (p *Platform) handleSchemaPatch(w http.ResponseWriter, r *http.Request, c *
 		return
 	}
 	extends, err := p.checkSchemaRefs(r.Context(), c, copyDoc)
+	if err == nil {
+		err = p.checkTitleUnique(r.Context(), c, xdmDoc(copyDoc).title(), d.id())
+	}
 	if err != nil {
-		xdmError(w, http.StatusBadRequest, "1000-400", "Invalid patch", "%v", err)
+		writeXDMProblem(w, err)
 		return
 	}
 	nd := xdmDoc(copyDoc)

@@ -97,7 +97,7 @@ func NewDataflow(t testing.TB, base, sandbox string) Dataflow {
 	}
 	var fg, sch map[string]any
 	d.call(t, "POST", "/data/foundation/schemaregistry/tenant/fieldgroups", map[string]any{
-		"type": "object", "title": "Customer.io events", "description": "Customer.io reporting webhook fields",
+		"type": "object", "title": "Customer.io fields", "description": "Customer.io reporting webhook fields",
 		"meta:intendedToExtend": []string{eventClass},
 		"definitions": map[string]any{"customerio": map[string]any{"properties": map[string]any{
 			"_" + d.Tenant: map[string]any{"type": "object", "properties": map[string]any{
