@@ -7,6 +7,8 @@ require (
 	github.com/google/uuid v1.6.0
 )
 
+require github.com/gofrs/flock v0.13.2 // indirect
+
 require (
 	github.com/atotto/clipboard v0.1.4
 	github.com/aymanbagabas/go-osc52/v2 v2.0.1 // indirect

@@ -44,6 +44,9 @@ type Profile struct {
 type Config struct {
 	path     string
 	profiles map[string]Profile
+	// changed holds what Put and Remove did since the last load or save (nil: removed). Save applies
+	// only these to the file as it is then, so another command's changes saved meanwhile are kept.
+	changed map[string]*Profile
 }
 
 // configFile is the on-disk form.
@@ -56,7 +59,7 @@ type configFile struct {
 // cannot be parsed is an error naming the file, and the file is left alone: it may hold the only copy of
 // a user's settings, and a tool that "repairs" it by overwriting destroys them.
 func LoadConfig(path string) (*Config, error) {
-	c := &Config{path: path, profiles: map[string]Profile{}}
+	c := &Config{path: path, profiles: map[string]Profile{}, changed: map[string]*Profile{}}
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return c, nil
@@ -116,23 +119,50 @@ func (c *Config) Names() []string {
 }
 
 // Put adds or replaces the profile called p.Name. Nothing is written until Save.
-func (c *Config) Put(p Profile) { c.profiles[p.Name] = p }
+func (c *Config) Put(p Profile) {
+	c.profiles[p.Name] = p
+	c.changed[p.Name] = &p
+}
 
 // Remove forgets the named profile. Nothing is written until Save.
-func (c *Config) Remove(name string) { delete(c.profiles, name) }
+func (c *Config) Remove(name string) {
+	delete(c.profiles, name)
+	c.changed[name] = nil
+}
 
-// Save writes the config atomically with mode 0600. Profile names are checked here as well as at input,
+// Save applies this config's changes to the file and writes it atomically with mode 0600. Under a lock
+// it re-reads the file and applies only what Put and Remove changed here, so two commands saving
+// different profiles at once both keep theirs. Profile names are checked here as well as at input,
 // because they become directory names and keychain accounts.
 func (c *Config) Save() error {
-	f := configFile{Version: configVersion, Profiles: c.profiles}
-	for name := range c.profiles {
+	for name := range c.changed {
 		if err := CheckProfileName(name); err != nil {
 			return err
 		}
 	}
-	data, err := json.MarshalIndent(f, "", "  ")
+	release, err := lockFile(c.path)
+	if err != nil {
+		return err
+	}
+	defer release()
+	now, err := LoadConfig(c.path)
+	if err != nil {
+		return err
+	}
+	for name, p := range c.changed {
+		if p == nil {
+			delete(now.profiles, name)
+		} else {
+			now.profiles[name] = *p
+		}
+	}
+	data, err := json.MarshalIndent(configFile{Version: configVersion, Profiles: now.profiles}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode config: %w", err)
 	}
-	return writeFileAtomic(c.path, append(data, '\n'))
+	if err := writeFileAtomic(c.path, append(data, '\n')); err != nil {
+		return err
+	}
+	c.profiles, c.changed = now.profiles, map[string]*Profile{}
+	return nil
 }

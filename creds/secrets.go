@@ -193,6 +193,12 @@ func (s *Secrets) readPlaintext() (plaintextFile, error) {
 // updatePlaintext rewrites the plaintext file with change applied, and deletes the file once it is
 // empty, so that logging out of the last plaintext profile leaves no secrets file behind.
 func (s *Secrets) updatePlaintext(change func(map[string]string)) error {
+	// Re-read under the lock, so that two logins at once both keep their secret.
+	release, err := lockFile(s.plaintext)
+	if err != nil {
+		return err
+	}
+	defer release()
 	f, err := s.readPlaintext()
 	if err != nil {
 		return err
