@@ -157,6 +157,11 @@ func runReconfigure(ctx context.Context, g *Globals, o *reconfigureOptions) erro
 	if err != nil {
 		return err
 	}
+	release, err := lockProfile(g, "cioaep reconfigure")
+	if err != nil {
+		return err
+	}
+	defer release()
 	conn, err := connect(ctx, g, overrides{})
 	if err != nil {
 		return err

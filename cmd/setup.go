@@ -93,6 +93,13 @@ func runSetup(ctx context.Context, g *Globals, o *setupOptions) error {
 			return usageErr("%v", err)
 		}
 	}
+	if !o.dryRun {
+		release, err := lockProfile(g, "cioaep setup")
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
 	conn, err := connect(ctx, g, o.creds)
 	if err != nil {
 		return err

@@ -59,6 +59,11 @@ type teardownLine struct {
 }
 
 func runTeardown(ctx context.Context, g *Globals, o *teardownOptions) error {
+	release, err := lockProfile(g, "cioaep teardown")
+	if err != nil {
+		return err
+	}
+	defer release()
 	conn, err := connect(ctx, g, overrides{})
 	if err != nil {
 		return err

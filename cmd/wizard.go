@@ -31,12 +31,17 @@ func init() {
 // --accessible, and without a terminal a usage error that shows the equivalent non-interactive command.
 func runWizard(cmd *cobra.Command, g *Globals) error {
 	ctx := cmd.Context()
+	if !g.Accessible && (!wizardTerminal(g.Stdin) || !wizardTerminal(g.Stdout)) {
+		return usageErr("%s", (&wizardEnv{g: g}).nonInteractiveHint())
+	}
+	release, err := lockProfile(g, "cioaep (wizard)")
+	if err != nil {
+		return err
+	}
+	defer release()
 	w := &wizardEnv{g: g}
 	defer w.close()
-	var (
-		res flow.Result
-		err error
-	)
+	var res flow.Result
 	switch {
 	case g.Accessible:
 		pr := ui.Prompter{In: g.Stdin, Out: g.Stdout}
@@ -47,8 +52,6 @@ func runWizard(cmd *cobra.Command, g *Globals) error {
 			}
 		}
 		res, err = ui.RunAccessible(ctx, w.deps(), pr)
-	case !wizardTerminal(g.Stdin) || !wizardTerminal(g.Stdout):
-		return usageErr("%s", w.nonInteractiveHint())
 	default:
 		deps := w.deps()
 		deps.Copy = ui.Copier(g.Stdout, true)
@@ -112,6 +115,11 @@ func runReconfigureMenu(ctx context.Context, g *Globals) error {
 	if !wizardTerminal(g.Stdin) || !wizardTerminal(g.Stdout) {
 		return usageErr("reconfigure's guided menu needs a terminal: without one, pass --non-interactive with the change (see cioaep reconfigure --help)")
 	}
+	release, err := lockProfile(g, "cioaep reconfigure (menu)")
+	if err != nil {
+		return err
+	}
+	defer release()
 	w := &wizardEnv{g: g}
 	defer w.close()
 	conn, err := connect(ctx, g, overrides{})

@@ -96,3 +96,32 @@ func TestConcurrentPlaintextSecretsKeepEveryEntry(t *testing.T) {
 		}
 	}
 }
+
+// TestLockProfileNamesHolder: while one command holds a profile, a second is refused with who holds it;
+// other profiles stay free; after Release the profile can be taken again.
+func TestLockProfileNamesHolder(t *testing.T) {
+	paths := testPaths(t)
+	l, err := LockProfile(paths, "default", "cioaep setup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = LockProfile(paths, "default", "cioaep teardown")
+	var busy *BusyError
+	if !errors.As(err, &busy) || busy.Holder.Command != "cioaep setup" || busy.Holder.PID == 0 || busy.Holder.Since.IsZero() {
+		t.Fatalf("second lock: %v (%+v)", err, busy)
+	}
+	other, err := LockProfile(paths, "other", "cioaep setup")
+	if err != nil {
+		t.Fatalf("another profile is blocked too: %v", err)
+	}
+	other.Release()
+	l.Release()
+	again, err := LockProfile(paths, "default", "cioaep teardown")
+	if err != nil {
+		t.Fatalf("after Release: %v", err)
+	}
+	again.Release()
+	if _, err := LockProfile(paths, "../x", "cioaep setup"); err == nil {
+		t.Error("a profile name with a path in it was locked")
+	}
+}
