@@ -4,10 +4,9 @@ go 1.26.8
 
 require (
 	github.com/expr-lang/expr v1.17.8
+	github.com/gofrs/flock v0.13.2
 	github.com/google/uuid v1.6.0
 )
-
-require github.com/gofrs/flock v0.13.2 // indirect
 
 require (
 	github.com/atotto/clipboard v0.1.4
