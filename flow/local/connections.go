@@ -256,3 +256,43 @@ func orEmpty(m map[string]any) map[string]any {
 	}
 	return m
 }
+
+// flowSpecs are the flow specs the local platform knows: the one all Streaming SDK sources share
+// (platform.md). adobe/aepp lists them (getFlowSpecs) to find a spec by name.
+var flowSpecs = map[string]map[string]any{
+	streamingFlowID: {
+		"id": streamingFlowID, "name": "GenericStreamingAEP", "providerId": customerIOProvID, "version": specVersion,
+		"sourceConnectionSpecIds": []any{customerIOSpecID},
+		"targetConnectionSpecIds": []any{dataLakeSpecID},
+		"optionSpec": map[string]any{"spec": map[string]any{
+			"$schema": "http://json-schema.org/draft-07/schema#", "type": "object",
+			"properties": map[string]any{
+				"errorDiagnosticsEnabled": map[string]any{"title": "Error diagnostics", "type": "boolean", "default": false,
+					"description": "Flag to enable detailed and sample error diagnostics summary."},
+				"partialIngestionPercent": map[string]any{"title": "Partial ingestion threshold", "type": "number", "exclusiveMinimum": 0,
+					"description": "Percentage which defines the threshold of errors allowed before the run is marked as failed."},
+			},
+		}},
+		"transformationSpecs": []any{map[string]any{"name": "Mapping", "spec": map[string]any{
+			"$schema": "http://json-schema.org/draft-07/schema#", "type": "object",
+			"description": "Defines various params required for different mapping from source to target",
+			"properties":  map[string]any{"mappingId": map[string]any{"type": "string"}, "mappingVersion": map[string]any{"type": "string"}},
+		}}},
+		"attributes": map[string]any{"isSourceFlow": true, "flacValidationSupported": true},
+	},
+}
+
+// handleFlowSpecs answers GET /flowSpecs with property filters and paging.
+func (p *Platform) handleFlowSpecs(w http.ResponseWriter, r *http.Request, _ *call) {
+	flowList(w, r, []map[string]any{flowSpecs[streamingFlowID]})
+}
+
+// handleFlowSpec answers GET /flowSpecs/{id} with Flow Service's {"items":[spec]}.
+func (p *Platform) handleFlowSpec(w http.ResponseWriter, r *http.Request, _ *call) {
+	spec, ok := flowSpecs[r.PathValue("id")]
+	if !ok {
+		flowError(w, http.StatusNotFound, "1439-404", "Resource not found", "Flow spec with id '%s' was not found.", r.PathValue("id"))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": []any{spec}})
+}

@@ -1,6 +1,7 @@
 package local
 
 import (
+	"errors"
 	"fmt"
 	"mime"
 	"net/http"
@@ -29,8 +30,12 @@ func (p *Platform) handleDescriptorCreate(w http.ResponseWriter, r *http.Request
 		return
 	}
 	id := randomHex(20)
+	now := nowMs()
 	body["@id"] = id
 	body["imsOrg"] = c.OrgID
+	// help/xdm/api/descriptors.md, "Look up a descriptor", shows this bookkeeping on every descriptor.
+	body["createdUser"], body["updatedUser"] = c.ClientID+"@AdobeID", c.ClientID+"@AdobeID"
+	body["createdClient"], body["created"], body["updated"] = c.ClientID, now, now
 	body["version"] = "1"
 	body["meta:containerId"] = "tenant"
 	body["meta:sandboxId"] = c.Sandbox.ID
@@ -64,6 +69,11 @@ func (p *Platform) checkDescriptor(r *http.Request, c *call, body map[string]any
 	if err != nil {
 		return "compose the source schema: " + err.Error()
 	}
+	// help/xdm/api/descriptors.md, "Defining descriptors": the tenant namespace object itself cannot be
+	// described, only the fields under it.
+	if prop == "/_"+p.tenant {
+		return fmt.Sprintf("xdm:sourceProperty %s is the tenant namespace object; describe a field under it instead", prop)
+	}
 	dotted := strings.ReplaceAll(strings.TrimPrefix(prop, "/"), "/", ".")
 	found := false
 	for _, f := range xdm.Flatten(full) {
@@ -96,15 +106,24 @@ func (p *Platform) checkDescriptor(r *http.Request, c *call, body map[string]any
 	return ""
 }
 
-// handleDescriptorList answers GET /tenant/descriptors, grouped by @type as the Accept header asks:
-// xdm-id+json (ids), xdm-link+json (paths) or xdm+json (whole descriptors).
+// descriptorForms are the list forms help/xdm/api/descriptors.md documents ("Retrieve a list of
+// descriptors"): ids, API paths or whole descriptors grouped by @type, and the paged v2 forms, which
+// adobe/aepp asks for, answering {"results":[…],"_page":{…}}.
+var descriptorForms = map[string]struct {
+	item  string // "id", "link" or "full"
+	paged bool
+}{
+	"application/vnd.adobe.xdm-id+json": {"id", false}, "application/vnd.adobe.xdm-link+json": {"link", false},
+	"application/vnd.adobe.xdm+json": {"full", false}, "application/vnd.adobe.xdm-v2+json": {"full", true},
+	"application/vnd.adobe.xdm-v2-id+json": {"id", true}, "application/vnd.adobe.xdm-v2-link+json": {"link", true},
+}
+
+// handleDescriptorList answers GET /tenant/descriptors in the form the Accept header asks for.
 func (p *Platform) handleDescriptorList(w http.ResponseWriter, r *http.Request, c *call) {
 	accept := r.Header.Get("Accept")
 	mt, _, _ := mime.ParseMediaType(accept)
-	form := map[string]string{
-		"application/vnd.adobe.xdm-id+json": "id", "application/vnd.adobe.xdm-link+json": "link", "application/vnd.adobe.xdm+json": "full",
-	}[mt]
-	if form == "" {
+	form, ok := descriptorForms[mt]
+	if !ok {
 		xdmError(w, http.StatusBadRequest, "1008-400", "Accept header invalid",
 			"The supplied Accept header is not valid: %s - A valid Accept value should look like application/vnd.adobe.xdm-id+json", accept)
 		return
@@ -119,20 +138,57 @@ func (p *Platform) handleDescriptorList(w http.ResponseWriter, r *http.Request, 
 		xdmError(w, http.StatusInternalServerError, "1000-500", "Internal Error", "read descriptors: %v", err)
 		return
 	}
-	out := map[string][]any{}
+	grouped := map[string][]any{}
+	results := []any{}
 	for _, d := range docs {
 		if !matchAll(d, conds) {
 			continue
 		}
 		typ, id := scalarString(d["@type"]), scalarString(d["@id"])
-		switch form {
+		var item any = d
+		switch form.item {
 		case "id":
-			out[typ] = append(out[typ], id)
+			item = id
 		case "link":
-			out[typ] = append(out[typ], "/tenant/descriptors/"+id)
-		default:
-			out[typ] = append(out[typ], d)
+			item = "/tenant/descriptors/" + id
 		}
+		grouped[typ] = append(grouped[typ], item)
+		results = append(results, item)
 	}
-	writeJSON(w, http.StatusOK, out)
+	if form.paged {
+		writeJSON(w, http.StatusOK, map[string]any{
+			"results": results,
+			"_page":   map[string]any{"orderby": "", "next": nil, "count": len(results)},
+			"_links":  map[string]any{},
+		})
+		return
+	}
+	writeJSON(w, http.StatusOK, grouped)
+}
+
+// handleDescriptor answers GET and DELETE /tenant/descriptors/{id} (help/xdm/api/descriptors.md, "Look
+// up a descriptor", which needs no Accept header because descriptors are not versioned, and "Delete a
+// descriptor", 204).
+func (p *Platform) handleDescriptor(w http.ResponseWriter, r *http.Request, c *call) {
+	id := r.PathValue("id")
+	var d map[string]any
+	if err := p.st.get(r.Context(), kindDescriptor, c.Sandbox.Name, id, &d); err != nil {
+		if errors.Is(err, errNotFound) {
+			xdmError(w, http.StatusNotFound, "1015-404", "Resource not found", "The requested descriptor resource %s is not found.", id)
+			return
+		}
+		xdmError(w, http.StatusInternalServerError, "1000-500", "Internal Error", "read descriptor: %v", err)
+		return
+	}
+	if r.Method == http.MethodDelete {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if err := p.st.del(r.Context(), kindDescriptor, c.Sandbox.Name, id); err != nil {
+			xdmError(w, http.StatusInternalServerError, "1000-500", "Internal Error", "delete descriptor: %v", err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	writeJSON(w, http.StatusOK, d)
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 )
 
 // Flow Service lists are {"items":[…],"_links":{"next":{"href":"…?continuationToken=…"}}}. The token is
@@ -18,13 +19,15 @@ const flowDefaultLimit = 100
 // module) send limit=100&count=false on every list, and Flow Service answers them with a page.
 func flowList(w http.ResponseWriter, r *http.Request, docs []map[string]any) {
 	q := r.URL.Query()
-	switch q.Get("count") {
+	// Booleans are read without regard to case: Python clients send count=False.
+	count := strings.ToLower(q.Get("count"))
+	switch count {
 	case "", "true", "false":
 	default:
 		flowError(w, http.StatusBadRequest, "1100-400", "Invalid request", "count must be true or false, got %q", q.Get("count"))
 		return
 	}
-	if q.Has("limit") && q.Get("count") == "true" {
+	if q.Has("limit") && count == "true" {
 		flowError(w, http.StatusBadRequest, "1401-400", "Invalid request",
 			"The limit and count parameters cannot be given together in the same request. Please provide either only the limit or the count parameter and try again.")
 		return
@@ -40,7 +43,7 @@ func flowList(w http.ResponseWriter, r *http.Request, docs []map[string]any) {
 			kept = append(kept, d)
 		}
 	}
-	if q.Get("count") == "true" {
+	if count == "true" {
 		writeJSON(w, http.StatusOK, map[string]any{"count": len(kept)})
 		return
 	}

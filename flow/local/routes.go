@@ -44,6 +44,8 @@ func (p *Platform) routes() *http.ServeMux {
 	m.Handle("DELETE "+schemaBase+"/tenant/fieldgroups/{id}", sr(p.handleXDMDelete(kindFieldGroup)))
 	m.Handle("GET "+schemaBase+"/tenant/descriptors", sr(p.handleDescriptorList))
 	m.Handle("POST "+schemaBase+"/tenant/descriptors", sr(p.handleDescriptorCreate))
+	m.Handle("GET "+schemaBase+"/tenant/descriptors/{id}", sr(p.handleDescriptor))
+	m.Handle("DELETE "+schemaBase+"/tenant/descriptors/{id}", sr(p.handleDescriptor))
 
 	m.Handle("GET "+catalogBase+"/dataSets", sr(p.handleDatasetList))
 	m.Handle("POST "+catalogBase+"/dataSets", sr(p.handleDatasetCreate))
@@ -53,6 +55,8 @@ func (p *Platform) routes() *http.ServeMux {
 	fs := func(h handler) http.Handler { return p.gateway(true, rejectSandboxID(h)) }
 	m.Handle("GET "+flowBase+"/connectionSpecs", fs(p.handleConnectionSpecs))
 	m.Handle("GET "+flowBase+"/connectionSpecs/{id}", fs(p.handleConnectionSpec))
+	m.Handle("GET "+flowBase+"/flowSpecs", fs(p.handleFlowSpecs))
+	m.Handle("GET "+flowBase+"/flowSpecs/{id}", fs(p.handleFlowSpec))
 	for _, kind := range []string{kindSourceConn, kindTargetConn} {
 		base := flowBase + "/" + kind + "s"
 		m.Handle("GET "+base, fs(p.handleConnectionList(kind)))
