@@ -72,6 +72,10 @@ func (p *Platform) routes() *http.ServeMux {
 	m.Handle("POST "+flowBase+"/flows/{id}/action", fs(p.handleFlowAction))
 	m.Handle("GET "+flowBase+"/runs", fs(p.handleRuns))
 
+	m.Handle("POST "+observabilityBase+"/metrics", sr(p.handleMetrics))
+	m.Handle("GET /local/flows/{id}/activity", sr(p.handleActivity))
+	m.Handle("POST /local/alerts/subscriptions", sr(p.handleAlertSubscribe))
+
 	m.Handle("GET "+prepBase+"/mappingSets", sr(p.handleMappingSetList))
 	m.Handle("POST "+prepBase+"/mappingSets", sr(p.handleMappingSetCreate))
 	m.Handle("POST "+prepBase+"/mappingSets/validate", sr(p.handleMappingSetValidate))
