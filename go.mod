@@ -8,6 +8,8 @@ require (
 	github.com/google/uuid v1.6.0
 )
 
+require github.com/guptarohit/asciigraph v0.10.0
+
 require (
 	github.com/atotto/clipboard v0.1.4
 	github.com/aymanbagabas/go-osc52/v2 v2.0.1 // indirect

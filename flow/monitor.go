@@ -266,8 +266,15 @@ func fillActivity(act aep.Activity, snap *Snapshot) {
 		snap.ByTypeMetric = append(snap.ByTypeMetric, TypeMetricCount{ObjectType: typ, Metric: firstNonEmpty(b.Metric, "(unknown)"),
 			Counts: Counts{Ingested: b.Ingested, Failed: b.Failed}})
 	}
+	// Failures first, then the busiest, so a short table shows what matters.
 	sort.SliceStable(snap.ByTypeMetric, func(i, j int) bool {
 		a, b := snap.ByTypeMetric[i], snap.ByTypeMetric[j]
+		if a.Failed != b.Failed {
+			return a.Failed > b.Failed
+		}
+		if a.Ingested != b.Ingested {
+			return a.Ingested > b.Ingested
+		}
 		if a.ObjectType != b.ObjectType {
 			return a.ObjectType < b.ObjectType
 		}
@@ -354,4 +361,32 @@ func CheckInterval(d time.Duration, local bool) error {
 		return fmt.Errorf("--interval %s is shorter than %s, the shortest this platform is asked at; use --interval %s or more", d, floor, floor)
 	}
 	return nil
+}
+
+// DevConsoleURL is where Adobe I/O Events registrations are made (help/observability/alerts/subscribe.md).
+const DevConsoleURL = "https://www.adobe.com/go/devs_console_ui"
+
+// SubscribeAlerts subscribes the profile's dataflow to its run alerts (a run that fails or succeeds).
+// Adobe documents no API for alert subscriptions, only its UI and Developer Console, so on Adobe it
+// subscribes nothing and returns the steps and links for people; the local platform records the
+// subscription. The sentence it returns says which happened.
+func (s *Session) SubscribeAlerts(ctx context.Context, local bool) (string, error) {
+	if !local {
+		return "Adobe offers no API to subscribe to alerts, so cioaep cannot do it for you. In Experience Platform: " +
+			"Alerts → Browse → the ellipsis (…) next to a Sources rule such as \"Sources Ingestion Error Rate Exceeded\" or \"Sources Flow Run Delay\" → Subscribe (" +
+			aep.AlertsGuideURL + "). For a webhook instead of e-mail, register the events \"Experience Platform Source's Flow Run Failure\" " +
+			"and \"… Success\" in Adobe Developer Console (" + DevConsoleURL + ").", nil
+	}
+	df, found, _, err := s.Current(ctx)
+	if err != nil {
+		return "", err
+	}
+	if !found {
+		return "", errors.New("no dataflow to subscribe to: run cioaep setup first")
+	}
+	sub, err := s.Client(df.Sandbox).SubscribeAlertsLocal(ctx, aep.AlertSubscription{FlowID: df.ID, Rules: aep.AlertRules})
+	if err != nil {
+		return "", fmt.Errorf("subscribe to the dataflow's alerts: %w", err)
+	}
+	return fmt.Sprintf("Subscribed to %s for dataflow %s (recorded by the local platform).", strings.Join(sub.Rules, " and "), df.ID), nil
 }
