@@ -85,7 +85,11 @@ func runWatch(ctx context.Context, g *Globals, o *watchOptions) error {
 		return ui.RunWatch(ctx, ui.Deps{Profile: g.Profile, Local: local}, conn.Session, platform,
 			ui.WatchOptions{Interval: interval, QuietAfter: o.QuietAfter}, g.Stdin, g.Stdout)
 	}
-	print := func(s flow.Snapshot) error { ui.WatchText(g.Stdout, s); _, err := io.WriteString(g.Stdout, "\n"); return err }
+	print := func(s flow.Snapshot) error {
+		ui.WatchText(g.Stdout, s)
+		_, err := io.WriteString(g.Stdout, "\n")
+		return err
+	}
 	if g.JSON {
 		enc := json.NewEncoder(g.Stdout)
 		print = func(s flow.Snapshot) error { return enc.Encode(s) }
