@@ -66,7 +66,9 @@ func runWatch(ctx context.Context, g *Globals, o *watchOptions) error {
 		return err
 	}
 	defer conn.Close()
-	local := conn.Profile.Platform == creds.PlatformLocal
+	// A profile set up against `cioaep local serve` through CIOAEP_PLATFORM_URL is on the local platform
+	// too: its health check says so, and only it reports events by type.
+	local := conn.Profile.Platform == creds.PlatformLocal || isLocalPlatform(ctx, conn.Profile.PlatformURL)
 	interval := o.Interval
 	if interval == 0 {
 		interval = flow.DefaultIntervalAdobe

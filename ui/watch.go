@@ -215,6 +215,8 @@ func (p *watchPage) body(s flow.Snapshot, width, height int) string {
 	// What is left after the blank line that separates the next part.
 	free := max(height-lipgloss.Height(strings.Join(parts, "\n\n"))-2, 3)
 	if wide {
+		parts = append(parts, fit(watchTypeLine(st, s), width))
+		free -= 2
 		parts = append(parts, lipgloss.JoinHorizontal(lipgloss.Top, strings.Join(watchTypes(st, s, free), "\n"), "   ",
 			strings.Join(fitAll(watchEvents(st, s, free-1), width-typesWidth-3), "\n")))
 	} else {
