@@ -201,6 +201,12 @@ func (p *Platform) view(f flowRec) map[string]any {
 		opts["inletId"] = f.InletID
 	}
 	doc["options"] = opts
+	// The Customer.io tutorial's GET /flows/{id} answer carries providerRefId. What Adobe puts there is
+	// unconfirmed (the example's value is no documented id), so the local platform names the provider
+	// of the flow's source.
+	if _, ok := doc["providerRefId"]; !ok {
+		doc["providerRefId"] = customerIOProvID
+	}
 	return doc
 }
 

@@ -34,7 +34,7 @@ func applyPatch(doc map[string]any, ops []patchOp, allowed func(top string) bool
 		default:
 			return fmt.Errorf("operation %d: op %q is not supported; use add, replace or remove", i, op.Op)
 		}
-		if err := patchAt(doc, tokens, kind, op.Value); err != nil {
+		if _, err := patchAt(doc, tokens, kind, op.Value); err != nil {
 			return fmt.Errorf("operation %d (%s %s): %v", i, kind, op.Path, err)
 		}
 	}
@@ -53,8 +53,9 @@ func pointer(p string) ([]string, error) {
 	return parts, nil
 }
 
-// patchAt walks to the parent of the last token and performs the operation there.
-func patchAt(node any, tokens []string, op string, value any) error {
+// patchAt walks to the parent of the last token, performs the operation there and returns the node,
+// which is a new slice when an array grew or shrank.
+func patchAt(node any, tokens []string, op string, value any) (any, error) {
 	last := len(tokens) == 1
 	switch n := node.(type) {
 	case map[string]any:
@@ -62,9 +63,13 @@ func patchAt(node any, tokens []string, op string, value any) error {
 		if !last {
 			child, ok := n[key]
 			if !ok {
-				return fmt.Errorf("%q does not exist", key)
+				return nil, fmt.Errorf("%q does not exist", key)
 			}
-			return patchAt(child, tokens[1:], op, value)
+			nc, err := patchAt(child, tokens[1:], op, value)
+			if err == nil {
+				n[key] = nc
+			}
+			return n, err
 		}
 		_, exists := n[key]
 		switch op {
@@ -72,39 +77,52 @@ func patchAt(node any, tokens []string, op string, value any) error {
 			n[key] = value
 		case "replace":
 			if !exists {
-				return fmt.Errorf("%q does not exist; use add", key)
+				return nil, fmt.Errorf("%q does not exist; use add", key)
 			}
 			n[key] = value
 		case "remove":
 			if !exists {
-				return fmt.Errorf("%q does not exist", key)
+				return nil, fmt.Errorf("%q does not exist", key)
 			}
 			delete(n, key)
 		}
-		return nil
+		return n, nil
 	case []any:
 		if !last {
 			i, err := index(tokens[0], len(n))
 			if err != nil {
-				return err
+				return nil, err
 			}
-			return patchAt(n[i], tokens[1:], op, value)
+			nc, err := patchAt(n[i], tokens[1:], op, value)
+			if err == nil {
+				n[i] = nc
+			}
+			return n, err
 		}
-		// Arrays are changed element-wise in place: replace and remove need an existing index, add
-		// may only append ("-") so the parent slice header never has to change.
-		switch op {
-		case "replace":
-			i, err := index(tokens[0], len(n))
-			if err != nil {
-				return err
+		// RFC 6902: add inserts before an index, or appends with "-" (help/xdm/api/schemas.md adds a
+		// field group with /allOf/-); replace and remove need an existing index.
+		if op == "add" {
+			i := len(n)
+			if tokens[0] != "-" {
+				var err error
+				if i, err = index(tokens[0], len(n)+1); err != nil {
+					return nil, err
+				}
 			}
+			out := append(append(append([]any{}, n[:i]...), value), n[i:]...)
+			return out, nil
+		}
+		i, err := index(tokens[0], len(n))
+		if err != nil {
+			return nil, err
+		}
+		if op == "replace" {
 			n[i] = value
-			return nil
-		default:
-			return fmt.Errorf("%s on an array element is not supported here; replace the whole array instead", op)
+			return n, nil
 		}
+		return append(append([]any{}, n[:i]...), n[i+1:]...), nil
 	}
-	return fmt.Errorf("%q is not an object or array", tokens[0])
+	return nil, fmt.Errorf("%q is not an object or array", tokens[0])
 }
 
 // index parses an array index that must point at an existing element.

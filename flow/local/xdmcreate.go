@@ -211,8 +211,10 @@ func (p *Platform) checkSchemaRefs(ctx context.Context, c *call, body map[string
 	return extends, nil
 }
 
-// patchableSchemaFields are the members a schema PATCH may change.
-var patchableSchemaFields = map[string]bool{"title": true, "description": true, "allOf": true, "meta:immutableTags": true}
+// patchableSchemaFields are the members a schema PATCH may change. meta:extends is among them because
+// help/xdm/api/schemas.md ("Update a portion of a schema") adds a field group to meta:extends and allOf
+// together; the registry then derives meta:extends from allOf again.
+var patchableSchemaFields = map[string]bool{"title": true, "description": true, "allOf": true, "meta:extends": true, "meta:immutableTags": true}
 
 // handleSchemaPatch answers PATCH /tenant/schemas/{id}, e.g. enabling Profile with
 // [{"op":"add","path":"/meta:immutableTags","value":["union"]}], which cannot be undone.

@@ -53,6 +53,8 @@ var allowances = []allowance{
 		"as for descriptor create: the registry lists xdm:sourceVersion as the number it was given"},
 	{"GET /data/foundation/schemaregistry/{CONTAINER_ID}/descriptors/{DESCRIPTOR_ID}", 0, "response", "/xdm:sourceVersion: value must be a string",
 		"as for descriptor create: help/xdm/api/descriptors.md's lookup example answers the number 1"},
+	{"GET /data/foundation/schemaregistry/{CONTAINER_ID}/descriptors", 0, "response", "/0: value must be an object",
+		"schema-registry.yaml types every listed descriptor as an object; help/xdm/api/descriptors.md shows the xdm-link+json and xdm-id+json forms answering paths and ids as strings"},
 	{"GET /data/foundation/flowservice/flowSpecs", 0, "response", "/transformationSpecs: value must be an object",
 		"flow-service.yaml types transformationSpecs as one object; Flow Service answers a list of them, one per transformation"},
 	{"GET /data/foundation/flowservice/flowSpecs/{FLOW_SPEC_ID}", 0, "response", "/transformationSpecs: value must be an object",
