@@ -6,10 +6,10 @@ import (
 	"strings"
 )
 
-// NewPlanID returns a short random id for a new plan. It goes into every resource name as "(cioaep <id>)",
+// newPlanID returns a short random id for a new plan. It goes into every resource name as "(cioaep <id>)",
 // which is how a re-run recognises what an interrupted run created: six hex digits keep names readable
 // in Adobe's UI while making a clash between two plans in one sandbox unlikely.
-func NewPlanID() string {
+func newPlanID() string {
 	b := make([]byte, 3)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
 	return hex.EncodeToString(b)

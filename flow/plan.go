@@ -32,7 +32,9 @@ type Options struct {
 
 // Plan is everything the user chose; Apply makes it real.
 type Plan struct {
-	ID          string // short id carried in every resource name so a re-run can find what it made
+	// ID is the short id carried in every resource name so a re-run can find what it made. Callers leave
+	// it empty and flow decides: the profile's unfinished setup is continued, else a new id is drawn.
+	ID          string
 	Profile     string
 	Sandbox     string
 	Events      []string // Customer.io object types

@@ -38,7 +38,7 @@ func NewSession(c *aep.Client, stateDir string) *Session {
 // freshPlanID is the id for a plan that starts a new journal. It is drawn once per session, so that
 // Review shows the very names Apply then creates.
 func (s *Session) freshPlanID() string {
-	s.idOnce.Do(func() { s.newID = NewPlanID() })
+	s.idOnce.Do(func() { s.newID = newPlanID() })
 	return s.newID
 }
 
