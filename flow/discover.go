@@ -261,14 +261,14 @@ func carriesTag(name, planID string) bool {
 }
 
 // Adopt makes df the profile's dataflow: it writes the journal (and the result that status, endpoint and
-// send-test read) from what the platform holds, as if this machine had run the setup. Resources whose
-// names carry the dataflow's plan tag are journaled as created by cioaep; anything else (a dataset that
-// existed before, a dataflow built in Adobe's UI) is journaled as not created, so teardown leaves it alone.
+// send-test read) from what the platform holds. Everything is journaled as not created by this profile,
+// even what carries a cioaep plan tag (another profile's, or another machine's, setup made it), so that
+// deleting from this profile disables the flow but never deletes what it did not create.
 func (s *Session) Adopt(ctx context.Context, df Dataflow) (Result, error) {
 	c := s.Client(df.Sandbox)
 	planID := df.PlanID
 	if planID == "" {
-		planID = NewPlanID() // a journal needs an id; no name carries it, so nothing counts as created
+		planID = newPlanID() // a journal needs an id; no name carries it, so nothing counts as created
 	}
 	j, err := OpenJournal(s.stateDir)
 	if err != nil {
@@ -277,36 +277,32 @@ func (s *Session) Adopt(ctx context.Context, df Dataflow) (Result, error) {
 	if err := j.start(planID, df.Sandbox); err != nil {
 		return Result{}, err
 	}
-	flowCreated := carriesTag(df.Name, df.PlanID) || carriesTag(df.SourceName, df.PlanID)
 	res := Result{WebhookURL: df.WebhookURL(), FlowID: df.ID, InletURL: df.InletURL, DatasetID: df.DatasetID,
 		SchemaID: df.SchemaID, SourceConnectionID: df.SourceConnectionID, TargetConnectionID: df.TargetConnectionID,
 		MappingSetID: df.MappingSetID, Created: []string{}, Reused: []string{}}
-	record := func(kind, id, name string, created bool) error {
+	record := func(kind, id, name string) error {
 		if id == "" {
 			return nil
 		}
 		res.Reused = append(res.Reused, kind)
-		return j.done(kind, id, name, created)
+		return j.done(kind, id, name, false)
 	}
-	schemaTitle, schemaCreated, fieldGroup, err := adoptSchema(ctx, c, df)
+	schemaTitle, _, fieldGroup, err := adoptSchema(ctx, c, df)
 	if err != nil {
 		return Result{}, err
 	}
-	for _, r := range []struct {
-		kind, id, name string
-		created        bool
-	}{
-		{KindFieldGroup, fieldGroup.ID, fieldGroup.Title, fieldGroup.ID != ""},
-		{KindSchema, df.SchemaID, schemaTitle, schemaCreated},
-		{KindDataset, df.DatasetID, df.DatasetName, carriesTag(df.DatasetName, df.PlanID)},
-		{KindSource, df.SourceConnectionID, df.SourceName, carriesTag(df.SourceName, df.PlanID)},
-		{KindTarget, df.TargetConnectionID, df.TargetName, carriesTag(df.TargetName, df.PlanID)},
+	for _, r := range []struct{ kind, id, name string }{
+		{KindFieldGroup, fieldGroup.ID, fieldGroup.Title},
+		{KindSchema, df.SchemaID, schemaTitle},
+		{KindDataset, df.DatasetID, df.DatasetName},
+		{KindSource, df.SourceConnectionID, df.SourceName},
+		{KindTarget, df.TargetConnectionID, df.TargetName},
 		// The flow names its mapping set by id, which is all the journal needs; sets made by other
 		// tools often have no name, so none is recorded.
-		{KindMapping, df.MappingSetID, "", flowCreated},
-		{KindFlow, df.ID, df.Name, flowCreated},
+		{KindMapping, df.MappingSetID, ""},
+		{KindFlow, df.ID, df.Name},
 	} {
-		if err := record(r.kind, r.id, r.name, r.created); err != nil {
+		if err := record(r.kind, r.id, r.name); err != nil {
 			return Result{}, err
 		}
 	}

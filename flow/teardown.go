@@ -201,7 +201,7 @@ func (s *Session) journalItems(ctx context.Context, j *Journal, opts TeardownOpt
 		switch {
 		case it.Action == ActionForget:
 		case !e.Created:
-			it.Action, it.Reason = ActionKeep, "cioaep did not create it (it existed before setup)"
+			it.Action, it.Reason = ActionKeep, "this profile did not create it (it existed before setup, or was adopted)"
 		case kind == KindMapping:
 			it.Action, it.Reason = ActionKeep, "Data Prep has no delete for mapping sets; an unused one does nothing"
 		case slices.Contains(datasetKinds, kind) && !opts.IncludeDataset:
