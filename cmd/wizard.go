@@ -169,6 +169,7 @@ func (w *wizardEnv) deps() ui.Deps {
 	}
 	return ui.Deps{
 		Profile:   w.g.Profile,
+		StateDir:  creds.DefaultPaths().StateDir(w.g.Profile),
 		Local:     w.g.Local,
 		Prefill:   w.prefill,
 		Connect:   w.connect,

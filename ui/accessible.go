@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/cioaep/cioaep/flow"
 	"github.com/cioaep/cioaep/flow/aep"
@@ -42,7 +43,7 @@ var errInputEnded = errors.New("the input ended before setup finished: run cioae
 // RunAccessible asks for everything with plain line prompts and returns the dataflow it made.
 func RunAccessible(ctx context.Context, deps Deps, pr Prompter) (flow.Result, error) {
 	a := &accessible{ctx: ctx, deps: deps, in: bufio.NewScanner(pr.In), out: pr.Out, pr: pr,
-		plan: flow.Plan{ID: flow.NewPlanID(), Profile: deps.Profile}}
+		plan: flow.Plan{Profile: deps.Profile}}
 	a.say("cioaep connects Customer.io reporting webhooks to Adobe Experience Platform.")
 	for _, step := range []func() error{a.welcome, a.credentials, a.sandbox, a.events, a.destination, a.mapping, a.review} {
 		if err := step(); err != nil {
@@ -110,6 +111,9 @@ func (a *accessible) welcome() error {
 	a.heading(1, "Welcome")
 	a.say("You will check credentials, pick a sandbox, the Customer.io events, the dataset, the field mapping,")
 	a.say("then cioaep creates the dataflow and prints the webhook URL to paste into Customer.io.")
+	if err := a.resume(); err != nil {
+		return err
+	}
 	if a.deps.Local {
 		a.p = Local
 		a.say("Platform: the local platform (--local).")
@@ -118,6 +122,31 @@ func (a *accessible) welcome() error {
 	i, err := a.choose("Where should the dataflow live?", []string{"Adobe Experience Platform", "Local platform (practice, no account needed)"}, 0)
 	a.p = Platform(i)
 	return err
+}
+
+// resume is the welcome screen's unfinished-setup choice as a prompt: yes (the default) lets flow
+// continue the journal, no sets it aside.
+func (a *accessible) resume() error {
+	if a.deps.StateDir == "" {
+		return nil
+	}
+	u, ok, err := flow.FindUnfinished(a.deps.StateDir)
+	if err != nil || !ok {
+		return err
+	}
+	for _, l := range unfinishedLines(u, time.Now()) {
+		a.say("%s", l)
+	}
+	a.say("%s", discardNote(a.deps.Profile))
+	yes, err := a.yes("Resume it? What exists is reused and nothing is made twice", true)
+	if err != nil || yes {
+		return err
+	}
+	if err := flow.DiscardUnfinished(a.deps.StateDir); err != nil {
+		return err
+	}
+	a.say("Discarded. A new setup starts; `%s` deletes what the old one made.", teardownCommand(a.deps.Profile))
+	return nil
 }
 
 func (a *accessible) credentials() error {

@@ -65,6 +65,8 @@ type Action struct {
 // credentials storage and connection set-up behind plain functions keeps ui free of creds and HTTP.
 type Deps struct {
 	Profile string
+	// StateDir is the profile's state directory, where flow keeps the journal of an unfinished setup.
+	StateDir string
 	// Local means --local was given: the platform choice is already made.
 	Local bool
 

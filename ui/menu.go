@@ -85,7 +85,7 @@ func newMenu(ctx context.Context, deps Deps, rc Reconfigurer, opts MenuOptions) 
 		ctx: ctx, deps: deps, st: newStyles(), keys: newKeyMap(),
 		spin:  spinner.New(spinner.WithSpinner(spinner.MiniDot)),
 		width: 80, height: 24, platform: opts.Platform, engine: rc, engineGen: 1,
-		plan: flow.Plan{ID: flow.NewPlanID(), Profile: deps.Profile, Sandbox: opts.Sandbox},
+		plan: flow.Plan{Profile: deps.Profile, Sandbox: opts.Sandbox},
 	}
 	h := help.New()
 	h.ShortSeparator = " · "

@@ -14,13 +14,15 @@ import (
 // probed is what the menu finds on start: the profile's dataflow (with its recorded event types), or the
 // sandbox's Customer.io dataflows it could adopt.
 type probed struct {
-	df     *flow.Dataflow
-	gone   string
-	found  []flow.Dataflow
-	events []string
+	unfinished bool // the journal holds a setup that never finished: the wizard offers to resume it
+	df         *flow.Dataflow
+	gone       string
+	found      []flow.Dataflow
+	events     []string
 }
 
-// probePage looks for the profile's dataflow, then hands over to the menu, the adopt table or setup.
+// probePage looks for the profile's dataflow, then hands over to the menu, the adopt table or setup. An
+// unfinished setup goes to the setup wizard, whose first screen offers to resume it.
 type probePage struct {
 	m      *menuModel
 	state  loadState
@@ -40,6 +42,11 @@ func (p *probePage) start() tea.Cmd {
 	ctx, rc := p.m.c.ctx, p.m.rc
 	return do(p.ticket, func() (probed, error) {
 		var out probed
+		_, unfinished, err := flow.FindUnfinished(rc.StateDir())
+		if err != nil || unfinished {
+			out.unfinished = unfinished
+			return out, err
+		}
 		events, _, err := flow.LoadEvents(rc.StateDir())
 		if err != nil {
 			return out, err
@@ -72,6 +79,8 @@ func (p *probePage) update(msg tea.Msg) tea.Cmd {
 		m, v := p.m, msg.val
 		m.events = v.events
 		switch {
+		case v.unfinished:
+			return m.startSetup()
 		case v.df != nil:
 			m.df = v.df
 			return m.home("")
@@ -120,11 +129,13 @@ type adoptPage struct {
 
 func newAdoptPage(m *menuModel, found []flow.Dataflow, gone string) *adoptPage {
 	p := &adoptPage{m: m, found: found, gone: gone, list: newPickList(m.c, false)}
+	// A new setup comes first, so enter never adopts a dataflow another profile or person set up: that
+	// takes moving to it on purpose.
+	p.list.add(listItem{title: "Start a new setup", detail: "a new dataflow, dataset and endpoint"})
 	nameW, dsW := p.widths()
 	for _, df := range found {
 		p.list.add(listItem{title: adoptRow(df, nameW, dsW)})
 	}
-	p.list.add(listItem{title: "Start a new setup instead", detail: "a new dataflow, dataset and endpoint"})
 	return p
 }
 
@@ -173,7 +184,7 @@ func (p *adoptPage) update(msg tea.Msg) tea.Cmd {
 			p.err = msg.err
 			return nil
 		}
-		df := p.found[p.list.current()]
+		df := p.found[p.list.current()-1]
 		p.m.df = &df
 		return p.m.home("✓ This profile now manages " + clean(df.Name) + ": status, endpoint and send-test use it.")
 	case tea.KeyMsg:
@@ -185,12 +196,12 @@ func (p *adoptPage) update(msg tea.Msg) tea.Cmd {
 			switch {
 			case i < 0:
 				return nil
-			case i == len(p.found):
+			case i == 0:
 				return p.m.startSetup()
 			}
 			p.adopting, p.err = true, nil
 			p.ticket = p.m.c.ticket()
-			ctx, rc, df := p.m.c.ctx, p.m.rc, p.found[i]
+			ctx, rc, df := p.m.c.ctx, p.m.rc, p.found[i-1]
 			return do(p.ticket, func() (flow.Result, error) { return rc.Adopt(ctx, df) })
 		}
 		_, cmd := p.list.update(msg)
@@ -212,7 +223,7 @@ func (p *adoptPage) view() string {
 	if len(p.found) == 0 {
 		b.WriteString(p.m.c.para(fmt.Sprintf("Sandbox %s has no Customer.io dataflow yet.", clean(sandbox))) + "\n\n")
 	} else {
-		b.WriteString(p.m.c.para(fmt.Sprintf("This profile has no dataflow recorded, but sandbox %s has %d Customer.io dataflow(s). Adopt one to manage it from here (nothing on the platform changes), or start a new setup.",
+		b.WriteString(p.m.c.para(fmt.Sprintf("This profile has no dataflow recorded, but sandbox %s has %d Customer.io dataflow(s) that other profiles or people set up. Enter starts a new setup; to manage one of them from here instead, move to it and press enter (nothing on the platform changes, and this profile will never delete it).",
 			clean(sandbox), len(p.found))) + "\n\n")
 		nameW, dsW := p.widths()
 		b.WriteString(st.subtle.Render(fmt.Sprintf("  %-*s %-*s %-9s %s", nameW-1, "Dataflow", dsW-1, "Dataset", "State", "Last activity")) + "\n")

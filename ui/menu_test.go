@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -95,7 +97,7 @@ func (w *menuWorld) deps() Deps {
 		samples = append(samples, Sample{ObjectType: s.ObjectType, Metric: s.Metric, Body: s.Body})
 	}
 	return Deps{
-		Profile: "default", Local: true, Samples: samples,
+		Profile: "default", StateDir: w.stateDir, Local: true, Samples: samples,
 		Prefill: func(context.Context, Platform) (Credentials, error) {
 			return Credentials{OrgID: local.OrgID, ClientID: "cioaep-local", ClientSecret: "cioaep-local-secret", Scopes: aep.DefaultScopes}, nil
 		},
@@ -558,10 +560,11 @@ var menuScenarios = []menuScenario{
 		}
 	}},
 	{name: "adopt", setup: foreignDataflow, drive: func(_ *testing.T, _ *menuWorld, d *menuDriver) {
-		d.wait("Start a new setup instead")
+		d.wait("Start a new setup")
 	}},
 	{name: "adopted", setup: foreignDataflow, drive: func(_ *testing.T, _ *menuWorld, d *menuDriver) {
-		d.wait("Start a new setup instead")
+		d.wait("Start a new setup")
+		d.key(tea.KeyDown) // adopting is a choice made on purpose: enter alone starts a new setup
 		d.key(tea.KeyEnter)
 		d.wait("now manages")
 	}, check: func(t *testing.T, w *menuWorld, _ *menuModel, _ string) {
@@ -812,5 +815,48 @@ func BenchmarkMenuView(b *testing.B) {
 				_ = m.View()
 			}
 		})
+	}
+}
+
+// TestMenuAdoptEnterSetsUp: on a profile with no dataflow, enter on the adopt table starts a new setup;
+// the other profile's dataflow is adopted only when chosen on purpose.
+func TestMenuAdoptEnterSetsUp(t *testing.T) {
+	w := newMenuWorld(t)
+	foreignDataflow(t, w)
+	d := startMenu(t, w, MenuOptions{SetupWhenNone: true}, 80, 24)
+	d.wait("Start a new setup")
+	d.key(tea.KeyEnter)
+	d.wait("Step 1 of 9")
+	m, _ := d.final()
+	if m.setup == nil {
+		t.Error("enter on the adopt table did not start a setup")
+	}
+	if _, found := w.current(t); found {
+		t.Error("enter on the adopt table adopted another profile's dataflow")
+	}
+}
+
+// TestMenuOffersToResumeAnUnfinishedSetup: a journal left by a setup that never finished sends plain
+// cioaep to the wizard, whose first screen says what was made and offers resume (enter) or discard (d).
+func TestMenuOffersToResumeAnUnfinishedSetup(t *testing.T) {
+	w := newMenuWorld(t)
+	w.setUp(t)
+	if err := os.Remove(filepath.Join(w.stateDir, flow.ResultFile)); err != nil { // as if killed before the end
+		t.Fatal(err)
+	}
+	d := startMenu(t, w, MenuOptions{SetupWhenNone: true}, 100, 40)
+	d.wait("unfinished setup")
+	d.wait("cioaep teardown")
+	d.typ("d")
+	d.wait("Discarded the unfinished setup")
+	m, view := d.final()
+	if m.setup == nil || !strings.Contains(view, "Welcome") {
+		t.Fatalf("want the setup wizard:\n%s", view)
+	}
+	if _, ok, err := flow.FindUnfinished(w.stateDir); ok || err != nil {
+		t.Errorf("after d the setup is still unfinished (%v)", err)
+	}
+	if _, err := os.Stat(filepath.Join(w.stateDir, "journal-ab12cd.json")); err != nil {
+		t.Errorf("the discarded journal was not kept for teardown: %v", err)
 	}
 }

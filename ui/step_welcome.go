@@ -5,12 +5,30 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/cioaep/cioaep/flow"
 )
 
-// welcomeStep says what will happen and what is needed, and picks the platform unless --local did.
+// welcomeStep says what will happen and what is needed, and picks the platform unless --local did. When
+// the profile holds an unfinished setup it says so first: enter resumes it, d discards it.
 type welcomeStep struct {
 	c      *common
 	choice *pickList
+
+	unfinished *flow.Unfinished // nil: none (or not known yet)
+	discarded  bool
+	discarding bool
+	err        error
+	ticket     int
+}
+
+// discardKey sets an unfinished setup aside.
+var discardKey = key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "discard it"))
+
+// unfinishedFound is the welcome step's look at the journal.
+type unfinishedFound struct {
+	u  flow.Unfinished
+	ok bool
 }
 
 func newWelcome(c *common) *welcomeStep {
@@ -25,14 +43,46 @@ func newWelcome(c *common) *welcomeStep {
 
 func (s *welcomeStep) title() string { return "Welcome" }
 
-func (s *welcomeStep) enter() tea.Cmd { return nil }
+func (s *welcomeStep) enter() tea.Cmd {
+	dir := s.c.deps.StateDir
+	if dir == "" || s.unfinished != nil || s.discarded {
+		return nil
+	}
+	s.ticket = s.c.ticket()
+	return do(s.ticket, func() (unfinishedFound, error) {
+		u, ok, err := flow.FindUnfinished(dir)
+		return unfinishedFound{u, ok}, err
+	})
+}
 
 func (s *welcomeStep) ownsEsc() bool { return false }
 
 func (s *welcomeStep) update(msg tea.Msg) tea.Cmd {
-	k, ok := msg.(tea.KeyMsg)
-	if !ok {
+	switch msg := msg.(type) {
+	case doneMsg[unfinishedFound]:
+		if msg.ticket == s.ticket {
+			s.err = msg.err
+			if msg.val.ok {
+				s.unfinished = &msg.val.u
+			}
+		}
 		return nil
+	case doneMsg[struct{}]:
+		if msg.ticket == s.ticket {
+			s.discarding, s.err = false, msg.err
+			s.discarded = msg.err == nil
+		}
+		return nil
+	}
+	k, ok := msg.(tea.KeyMsg)
+	if !ok || s.discarding {
+		return nil
+	}
+	if s.unfinished != nil && !s.discarded && key.Matches(k, discardKey) {
+		s.discarding, s.err = true, nil
+		s.ticket = s.c.ticket()
+		dir := s.c.deps.StateDir
+		return do(s.ticket, func() (struct{}, error) { return struct{}{}, flow.DiscardUnfinished(dir) })
 	}
 	if key.Matches(k, s.c.keys.Next) {
 		if !s.c.deps.Local {
@@ -51,8 +101,14 @@ func (s *welcomeStep) view() string {
 	var b strings.Builder
 	b.WriteString(st.boxTitle.Render("Connect Customer.io to Adobe Experience Platform") + "\n\n")
 	intro := "This wizard creates a streaming dataflow in Experience Platform and gives you the webhook URL to paste into Customer.io's Reporting Webhooks."
-	// On a short terminal the list of what will happen gives way to the choice that must be made.
-	if s.c.bodyHeight() < 20 {
+	if s.err != nil {
+		b.WriteString(s.c.errText(s.err) + "\n\n")
+	}
+	// On a short terminal, or with an unfinished setup to decide about, the list of what will happen
+	// gives way to the choices that must be made.
+	if s.unfinished != nil {
+		b.WriteString(s.c.resumeBox(*s.unfinished, s.discarded) + "\n")
+	} else if s.c.bodyHeight() < 20 {
 		b.WriteString(s.c.para(intro) + "\n\n")
 	} else {
 		b.WriteString(s.c.para(intro+" It will:") + "\n\n")
@@ -78,8 +134,13 @@ func (s *welcomeStep) view() string {
 }
 
 func (s *welcomeStep) help() []key.Binding {
-	if s.c.deps.Local {
-		return []key.Binding{s.c.keys.Next}
+	var keys []key.Binding
+	if !s.c.deps.Local {
+		keys = append(keys, s.c.keys.Move)
 	}
-	return []key.Binding{s.c.keys.Move, s.c.keys.Next}
+	if s.unfinished != nil && !s.discarded {
+		return append(keys, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "resume it")), discardKey)
+	}
+	keys = append(keys, s.c.keys.Next)
+	return keys
 }

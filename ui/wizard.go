@@ -58,7 +58,7 @@ func newWizard(ctx context.Context, deps Deps) *wizard {
 		spin:   spinner.New(spinner.WithSpinner(spinner.MiniDot)),
 		width:  80,
 		height: 24,
-		plan:   flow.Plan{ID: flow.NewPlanID(), Profile: deps.Profile},
+		plan:   flow.Plan{Profile: deps.Profile}, // no ID: flow picks it, continuing an unfinished setup
 	}
 	if deps.Local {
 		c.platform = Local
