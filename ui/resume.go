@@ -16,7 +16,7 @@ import (
 func unfinishedLines(u flow.Unfinished, now time.Time) []string {
 	when := "at an unknown time"
 	if !u.Last.IsZero() {
-		when = u.Last.UTC().Format("2006-01-02 15:04 UTC") + " (" + ago(now.Sub(u.Last)) + ")"
+		when = u.Last.UTC().Format("2006-01-02 15:04 UTC") + " (" + ago(now.Sub(u.Last).Round(time.Second)) + " ago)"
 	}
 	lines := []string{fmt.Sprintf("An unfinished setup (plan %s, sandbox %s) last changed the platform %s. It created:",
 		clean(u.PlanID), clean(u.Sandbox), when)}
@@ -73,26 +73,6 @@ func kindLabel(kind string) string {
 		return "dataflow"
 	}
 	return kind
-}
-
-// ago is a rough age for people: "3 minutes ago".
-func ago(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return "just now"
-	case d < time.Hour:
-		return plural(int(d/time.Minute), "minute") + " ago"
-	case d < 48*time.Hour:
-		return plural(int(d/time.Hour), "hour") + " ago"
-	}
-	return plural(int(d/(24*time.Hour)), "day") + " ago"
-}
-
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return fmt.Sprintf("%d %ss", n, unit)
 }
 
 // resumeBox is the wizard's rendering: the lines, then the choice.
