@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -120,11 +119,8 @@ func (o *reconfigureOptions) changes() (reconfigureChanges, error) {
 		ch.events = events
 	}
 	if o.mappingFile != "" {
-		data, err := os.ReadFile(o.mappingFile)
-		if err != nil {
-			return ch, usageErr("--mapping: %v", err)
-		}
-		if ch.rules, err = dataprep.ParseRules(data); err != nil {
+		var err error
+		if ch.rules, err = dataprep.ReadRules(o.mappingFile); err != nil {
 			return ch, usageErr("--mapping %s: %v", o.mappingFile, err)
 		}
 	}

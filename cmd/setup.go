@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -162,11 +161,8 @@ func (o *setupOptions) plan() (flow.Plan, error) {
 		return p, usageErr("--profile-enabled applies to a dataset setup creates: enable an existing dataset for Profile in Adobe's UI")
 	}
 	if o.mappingFile != "" {
-		data, err := os.ReadFile(o.mappingFile)
-		if err != nil {
-			return p, usageErr("--mapping: %v", err)
-		}
-		if p.Mapping, err = dataprep.ParseRules(data); err != nil {
+		var err error
+		if p.Mapping, err = dataprep.ReadRules(o.mappingFile); err != nil {
 			return p, usageErr("--mapping %s: %v", o.mappingFile, err)
 		}
 	}

@@ -46,6 +46,9 @@ func compileExpression(src string) (*expression, error) {
 	if strings.TrimSpace(src) == "" {
 		return nil, fmt.Errorf("the expression is empty")
 	}
+	if err := checkNesting(src); err != nil {
+		return nil, err
+	}
 	rewritten, braced, err := preprocess(src)
 	if err != nil {
 		return nil, err
@@ -64,6 +67,11 @@ func compileExpression(src string) (*expression, error) {
 	ast.Walk(&tree.Node, fields)
 	if fields.err != nil {
 		return nil, fields.err
+	}
+	ops := &limitOperators{}
+	ast.Walk(&tree.Node, ops)
+	if ops.err != nil {
+		return nil, ops.err
 	}
 	used := &usedNames{names: map[string]bool{}}
 	ast.Walk(&tree.Node, used)
@@ -91,9 +99,9 @@ func newConfig() *conf.Config {
 	cfg := conf.CreateNew()
 	// Only Data Prep's names may be called: expr's own builtins (len, filter, …) would pass here and
 	// then fail on Adobe.
-	opts := []expr.Option{expr.DisableAllBuiltins()}
+	opts := []expr.Option{expr.DisableAllBuiltins(), expr.MaxNodes(maxNodes), expr.Function(addName, boundedAdd)}
 	for name, f := range functions {
-		opts = append(opts, expr.Function(name, f.call))
+		opts = append(opts, expr.Function(name, bounded(name, f.call)))
 	}
 	for _, o := range opts {
 		o(cfg)
@@ -213,7 +221,9 @@ func (c *calleeCheck) Visit(node *ast.Node) {
 		}
 		if got := len(n.Arguments); got < f.min || (f.max >= 0 && got > f.max) {
 			c.err = fmt.Errorf("%s takes %s, got %d", id.Value, arity(f), got)
+			return
 		}
+		c.err = checkRegexLiteral(n)
 	case *ast.VariableDeclaratorNode:
 		c.err = fmt.Errorf("let is not part of Data Prep expressions")
 	case *ast.PointerNode, *ast.PredicateNode:

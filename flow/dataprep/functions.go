@@ -136,6 +136,13 @@ func fnDate(a ...any) (any, error) {
 }
 
 func fnConcat(a ...any) (any, error) {
+	var n int64
+	for _, v := range a {
+		n += int64(len(asString(v)))
+	}
+	if err := fits("concat", n); err != nil {
+		return nil, err
+	}
 	var b strings.Builder
 	for _, v := range a {
 		b.WriteString(asString(v))
@@ -170,7 +177,11 @@ func fnReplace(a ...any) (any, error) {
 	if a[0] == nil {
 		return nil, nil
 	}
-	return strings.ReplaceAll(asString(a[0]), asString(a[1]), asString(a[2])), nil
+	s, old, new := asString(a[0]), asString(a[1]), asString(a[2])
+	if err := fits("replacestr", replacedLen(s, old, new)); err != nil {
+		return nil, err
+	}
+	return strings.ReplaceAll(s, old, new), nil
 }
 
 func fnSplit(a ...any) (any, error) {
@@ -199,7 +210,15 @@ func fnJoin(a ...any) (any, error) {
 			parts = append(parts, asString(v))
 		}
 	}
-	return strings.Join(parts, asString(a[0])), nil
+	sep := asString(a[0])
+	n := int64(len(sep)) * int64(max(len(parts)-1, 0))
+	for _, p := range parts {
+		n += int64(len(p))
+	}
+	if err := fits("join", n); err != nil {
+		return nil, err
+	}
+	return strings.Join(parts, sep), nil
 }
 
 func fnSizeOf(a ...any) (any, error) {
@@ -221,7 +240,15 @@ func fnMatches(a ...any) (any, error) {
 	if a[0] == nil {
 		return false, nil
 	}
-	pat := asString(a[1])
+	re, err := compileRegex(asString(a[1]))
+	if err != nil {
+		return nil, err
+	}
+	return re.MatchString(asString(a[0])), nil
+}
+
+// compileRegex compiles a matches_regex pattern once and remembers the answer, good or bad.
+func compileRegex(pat string) (*regexp.Regexp, error) {
 	c, ok := regexps.Load(pat)
 	if !ok {
 		re, err := regexp.Compile(pat)
@@ -235,7 +262,7 @@ func fnMatches(a ...any) (any, error) {
 	if err, bad := c.(error); bad {
 		return nil, err
 	}
-	return c.(*regexp.Regexp).MatchString(asString(a[0])), nil
+	return c.(*regexp.Regexp), nil
 }
 
 func fnCoalesce(a ...any) (any, error) {

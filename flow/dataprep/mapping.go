@@ -71,18 +71,18 @@ func ParseRules(data []byte) ([]Rule, error) {
 // picker can mark the exact row that is wrong.
 func Validate(rules []Rule) []RuleResult {
 	results := make([]RuleResult, len(rules))
-	var dests []path
+	dests := newDestinations()
 	for i, r := range rules {
 		c, err := compileRule(i, r)
 		if err == nil {
-			err = conflict(c.dest, dests, rules)
+			err = dests.overlap(c.dest, rules)
 		}
 		if err != nil {
 			results[i] = RuleResult{Status: Failed, Errors: []string{err.Error()}}
 		} else {
 			results[i] = RuleResult{Status: Success, Errors: []string{}}
 		}
-		dests = append(dests, c.dest)
+		dests.add(i, c.dest)
 	}
 	return results
 }
@@ -90,16 +90,16 @@ func Validate(rules []Rule) []RuleResult {
 // Compile prepares rules for Apply. The error names the first bad rule by number and content.
 func Compile(rules []Rule) (*Mapping, error) {
 	m := &Mapping{rules: make([]compiled, 0, len(rules))}
-	var dests []path
+	dests := newDestinations()
 	for i, r := range rules {
 		c, err := compileRule(i, r)
 		if err == nil {
-			err = conflict(c.dest, dests, rules)
+			err = dests.overlap(c.dest, rules)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("rule %d (%s → %s): %w", i+1, r.Source, r.Destination, err)
 		}
-		dests = append(dests, c.dest)
+		dests.add(i, c.dest)
 		m.rules = append(m.rules, c)
 	}
 	return m, nil
@@ -128,18 +128,46 @@ func compileRule(i int, r Rule) (compiled, error) {
 	return c, nil
 }
 
-// conflict rejects a destination that another rule already writes, or that contains or sits inside one:
-// either would silently overwrite the other's value.
-func conflict(dest path, earlier []path, rules []Rule) error {
-	for j, d := range earlier {
-		if d == nil {
-			continue
-		}
-		if d.prefixOf(dest) || dest.prefixOf(d) {
-			return fmt.Errorf("destination %s overlaps rule %d's %s", dest, j+1, rules[j].Destination)
+// destinations remembers the rules' destinations so that a new one can be checked against all earlier
+// ones in time proportional to its depth, not to the number of rules (80,000 rules took minutes when
+// each was compared with every other).
+type destinations struct {
+	exact map[string]int // a destination → the first rule writing it
+	under map[string]int // every proper prefix of a destination → the first rule writing below it
+}
+
+func newDestinations() *destinations {
+	return &destinations{exact: map[string]int{}, under: map[string]int{}}
+}
+
+// overlap rejects a destination that an earlier rule already writes, or that contains or sits inside
+// one: either would silently overwrite the other's value. It names the earliest such rule.
+func (d *destinations) overlap(dest path, rules []Rule) error {
+	j, found := d.under[dest.String()]
+	for k := 1; k <= len(dest); k++ {
+		if i, ok := d.exact[dest[:k].String()]; ok && (!found || i < j) {
+			j, found = i, true
 		}
 	}
+	if found {
+		return fmt.Errorf("destination %s overlaps rule %d's %s", dest, j+1, rules[j].Destination)
+	}
 	return nil
+}
+
+// add records rule i's destination; nil (a destination that did not parse) is skipped.
+func (d *destinations) add(i int, dest path) {
+	if dest == nil {
+		return
+	}
+	if _, ok := d.exact[dest.String()]; !ok {
+		d.exact[dest.String()] = i
+	}
+	for k := 1; k < len(dest); k++ {
+		if _, ok := d.under[dest[:k].String()]; !ok {
+			d.under[dest[:k].String()] = i
+		}
+	}
 }
 
 // Apply maps one event into a new nested record. A source that is absent or null leaves its destination

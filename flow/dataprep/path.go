@@ -43,7 +43,7 @@ func parsePath(s string) (path, error) {
 		p = append(p, segment{kind: segField, name: name.String()})
 		name.Reset()
 		hasName = false
-		return nil
+		return tooDeep(p)
 	}
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; c {
@@ -86,6 +86,9 @@ func parsePath(s string) (path, error) {
 				return nil, fmt.Errorf("bad index [%s] at position %d in %q: %w", inner, i, s, err)
 			}
 			p = append(p, seg)
+			if err := tooDeep(p); err != nil {
+				return nil, err
+			}
 			i += end
 			if i+1 < len(s) && s[i+1] != '.' && s[i+1] != '[' {
 				return nil, fmt.Errorf("expected . or [ after ] at position %d in %q", i+1, s)
@@ -112,6 +115,9 @@ func parseIndex(inner string) (segment, error) {
 	n, err := strconv.Atoi(inner)
 	if err != nil || n < 0 || strings.HasPrefix(inner, "+") {
 		return segment{}, fmt.Errorf("want a number from 0 or *")
+	}
+	if n > maxIndex {
+		return segment{}, fmt.Errorf("%d is more than the highest index allowed, %d", n, maxIndex)
 	}
 	return segment{kind: segIndex, index: n}, nil
 }
@@ -287,19 +293,6 @@ func compact(list []any) []any {
 		}
 	}
 	return out
-}
-
-// prefixOf reports whether p is q or an ancestor of q; two such destinations would overwrite each other.
-func (p path) prefixOf(q path) bool {
-	if len(p) > len(q) {
-		return false
-	}
-	for i := range p {
-		if p[i] != q[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func kindOf(v any) string {
