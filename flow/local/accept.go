@@ -39,8 +39,7 @@ func parseXedMedia(mt string) (mods []string, ok bool) {
 
 // lookupAccept parses a lookup's Accept header (help/xdm/api/getting-started.md, "Accept header"):
 // xed, xed-full, xed-notext, xed-full-notext and xed-full-desc, each with "; version={MAJOR_VERSION}"
-// ("1", or a minor version such as "1.0", which adobe/aepp sends). -deprecated, which asks for
-// deprecated fields too, changes nothing here: the local platform deprecates no field. Without a
+// ("1", or a minor version such as "1.0", which adobe/aepp sends), and xed-deprecatefield. Without a
 // version the answer is 400 XDM-1007; a form the registry does not serve is 406
 // (help/xdm/troubleshooting-guide.md).
 func lookupAccept(w http.ResponseWriter, r *http.Request) (xedForm, bool) {
@@ -73,7 +72,11 @@ func lookupAccept(w http.ResponseWriter, r *http.Request) (xedForm, bool) {
 			form.noText = true
 		case "desc":
 			form.desc = true
-		case "deprecated":
+		case "deprecated", "deprecatefield":
+			// help/xdm/api/schemas.md lists xed-deprecatefield+json (deprecated fields marked by
+			// meta:status); adobe/aepp sends -deprecated. No local field is deprecated, so both read
+			// like xed-full.
+			form.full = true
 		default:
 			ok = false
 		}
