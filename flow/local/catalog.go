@@ -40,16 +40,39 @@ func (p *Platform) handleDatasetList(w http.ResponseWriter, r *http.Request, c *
 		problem(w, http.StatusBadRequest, "CAT", "1400-400", "Bad Request", "%v", err)
 		return
 	}
-	docs, err := p.docs(r, kindDataset, c.Sandbox.Name)
-	if err != nil {
-		problem(w, http.StatusInternalServerError, "CAT", "1500-500", "Internal Error", "read datasets: %v", err)
-		return
-	}
 	var props []string
 	if v := q.Get("properties"); v != "" {
 		props = strings.Split(v, ",")
 	}
 	out := map[string]any{}
+	if len(conds) == 0 {
+		// The common listing (all datasets, or by name) pages in SQL and decodes only its page.
+		var name *string
+		if q.Has("name") {
+			v := q.Get("name")
+			name = &v
+		}
+		raws, err := p.st.page(r.Context(), kindDataset, c.Sandbox.Name, name, start, limit)
+		if err != nil {
+			problem(w, http.StatusInternalServerError, "CAT", "1500-500", "Internal Error", "read datasets: %v", err)
+			return
+		}
+		for _, raw := range raws {
+			var d map[string]any
+			if err := json.Unmarshal(raw, &d); err != nil {
+				problem(w, http.StatusInternalServerError, "CAT", "1500-500", "Internal Error", "read datasets: %v", err)
+				return
+			}
+			out[d["id"].(string)] = project(d, props)
+		}
+		writeJSON(w, http.StatusOK, out)
+		return
+	}
+	docs, err := p.docs(r, kindDataset, c.Sandbox.Name)
+	if err != nil {
+		problem(w, http.StatusInternalServerError, "CAT", "1500-500", "Internal Error", "read datasets: %v", err)
+		return
+	}
 	n := 0
 	for _, d := range docs {
 		if !matchAll(d, conds) || (q.Has("name") && d["name"] != q.Get("name")) {
