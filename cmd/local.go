@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bufio"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -169,23 +170,32 @@ func runLocalEvents(ctx context.Context, g *Globals, o localEventsOptions) error
 		return err
 	}
 	defer events.Close()
+	// Events stream from the database to a buffer, so a log of any length takes constant memory and
+	// few writes; --follow flushes after each look.
+	out := bufio.NewWriterSize(g.Stdout, 64<<10)
 	filter := local.EventFilter{DatasetID: o.dataset, Failed: o.failed}
+	var line []byte
 	for {
-		evs, err := events.Events(ctx, filter)
+		err := events.Each(ctx, filter, func(e *local.Event) error {
+			filter.After = e.Seq
+			if g.JSON {
+				line = append(e.AppendJSON(line[:0]), '\n')
+				_, err := out.Write(line)
+				return err
+			}
+			return printLocalEvent(out, e)
+		})
+		if ferr := out.Flush(); err == nil {
+			err = ferr
+		}
 		if err != nil {
 			if o.follow && ctx.Err() != nil {
 				return nil
 			}
 			return err
 		}
-		for _, e := range evs {
-			if err := printLocalEvent(g, e); err != nil {
-				return err
-			}
-			filter.After = e.Seq
-		}
 		if !o.follow {
-			if len(evs) == 0 && filter.After == 0 && !g.JSON {
+			if filter.After == 0 && !g.JSON {
 				fmt.Fprintln(g.Stderr, "No events yet. Send one with `cioaep send-test`, or POST to the webhook URL.")
 			}
 			return nil
@@ -198,22 +208,14 @@ func runLocalEvents(ctx context.Context, g *Globals, o localEventsOptions) error
 	}
 }
 
-// printLocalEvent writes one event: a JSON object with --json, else one line for people.
-func printLocalEvent(g *Globals, e local.Event) error {
-	if g.JSON {
-		b, err := json.Marshal(e)
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprintf(g.Stdout, "%s\n", b)
-		return err
-	}
+// printLocalEvent writes one event as one line for people.
+func printLocalEvent(w io.Writer, e *local.Event) error {
 	when := e.Received.Local().Format("2006-01-02 15:04:05")
 	if e.Failed {
-		_, err := fmt.Fprintf(g.Stdout, "%s  dataset %s  FAILED  %s\n    event: %s\n", when, e.DatasetID, e.Reason, e.Raw)
+		_, err := fmt.Fprintf(w, "%s  dataset %s  FAILED  %s\n    event: %s\n", when, e.DatasetID, e.Reason, e.Raw)
 		return err
 	}
-	_, err := fmt.Fprintf(g.Stdout, "%s  dataset %s  ok  %s\n", when, e.DatasetID, e.Record)
+	_, err := fmt.Fprintf(w, "%s  dataset %s  ok  %s\n", when, e.DatasetID, e.Record)
 	return err
 }
 

@@ -1,14 +1,17 @@
 package local
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Event is one event the inlet accepted: either mapped into an XDM record for a dataset, or failed with
@@ -61,10 +64,27 @@ func (l *EventLog) Events(ctx context.Context, f EventFilter) ([]Event, error) {
 	return queryEvents(ctx, l.db, f)
 }
 
+// Each calls fn with every event f selects, oldest first, one at a time: memory stays the same however
+// many events there are. The event is reused between calls; fn must copy what it keeps.
+func (l *EventLog) Each(ctx context.Context, f EventFilter, fn func(*Event) error) error {
+	return eachEvent(ctx, l.db, f, fn)
+}
+
 // Close releases the database.
 func (l *EventLog) Close() error { return l.db.Close() }
 
 func queryEvents(ctx context.Context, db *sql.DB, f EventFilter) ([]Event, error) {
+	var out []Event
+	err := eachEvent(ctx, db, f, func(e *Event) error {
+		c := *e
+		c.Record, c.Raw = bytes.Clone(e.Record), bytes.Clone(e.Raw)
+		out = append(out, c)
+		return nil
+	})
+	return out, err
+}
+
+func eachEvent(ctx context.Context, db *sql.DB, f EventFilter, fn func(*Event) error) error {
 	var where []string
 	var args []any
 	where = append(where, "seq > ?")
@@ -83,25 +103,121 @@ func queryEvents(ctx context.Context, db *sql.DB, f EventFilter) ([]Event, error
 	}
 	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("read events: %w", err)
+		return fmt.Errorf("read events: %w", err)
 	}
 	defer rows.Close()
-	var out []Event
+	var e Event
 	for rows.Next() {
-		var e Event
 		var ms int64
-		var record, raw sql.NullString
+		var record, raw sql.RawBytes // valid until the next row: Each's callers copy what they keep
 		if err := rows.Scan(&e.Seq, &e.XactionID, &e.Sandbox, &e.DatasetID, &e.FlowID, &ms, &e.Failed, &record, &raw, &e.Reason); err != nil {
-			return nil, fmt.Errorf("read events: %w", err)
+			return fmt.Errorf("read events: %w", err)
 		}
 		e.Received = time.UnixMilli(ms).UTC()
-		if record.Valid {
-			e.Record = json.RawMessage(record.String)
+		e.Record, e.Raw = nil, nil
+		if record != nil {
+			e.Record = json.RawMessage(record)
 		}
-		if raw.Valid {
-			e.Raw = json.RawMessage(raw.String)
+		if raw != nil {
+			e.Raw = json.RawMessage(raw)
 		}
-		out = append(out, e)
+		if err := fn(&e); err != nil {
+			return err
+		}
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read events: %w", err)
+	}
+	return nil
+}
+
+// AppendJSON appends the event as one line of JSON, the same object json.Marshal makes of it, without
+// reflection or re-validating the record (the store holds it as compact JSON). `local events --json`
+// writes hundreds of thousands of these.
+func (e *Event) AppendJSON(b []byte) []byte {
+	b = append(b, `{"seq":`...)
+	b = strconv.AppendInt(b, e.Seq, 10)
+	b = appendField(b, "xactionId", e.XactionID)
+	b = appendField(b, "sandbox", e.Sandbox)
+	b = appendField(b, "datasetId", e.DatasetID)
+	b = appendField(b, "flowId", e.FlowID)
+	b = append(b, `,"received":"`...)
+	b = e.Received.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","failed":`...)
+	b = strconv.AppendBool(b, e.Failed)
+	if len(e.Record) > 0 { // written by json.Marshal when the event was ingested: compact, valid JSON
+		b = append(append(b, `,"record":`...), e.Record...)
+	}
+	if e.Reason != "" {
+		b = appendField(b, "reason", e.Reason)
+	}
+	if len(e.Raw) > 0 {
+		b = appendRaw(b, "raw", e.Raw)
+	}
+	return append(b, '}')
+}
+
+func appendField(b []byte, name, v string) []byte {
+	b = append(append(append(b, `,"`...), name...), `":`...)
+	return appendString(b, v)
+}
+
+// appendRaw appends the event as received, compacted (it may span lines) so the output stays one object
+// a line, and HTML-escaped as json.Marshal does; if it is not JSON after all, as a string.
+func appendRaw(b []byte, name string, raw []byte) []byte {
+	b = append(append(append(b, `,"`...), name...), `":`...)
+	var compacted bytes.Buffer
+	if err := json.Compact(&compacted, raw); err != nil {
+		return appendString(b, string(raw))
+	}
+	out := bytes.NewBuffer(b)
+	json.HTMLEscape(out, compacted.Bytes())
+	return out.Bytes()
+}
+
+// appendString appends s as a JSON string, escaped as encoding/json does (HTML-safe).
+func appendString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(append(b, s[start:i]...), `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(append(b, s[start:i]...), '\\', 'u', '2', '0', '2', hex[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	return append(append(b, s[start:]...), '"')
 }
