@@ -8,15 +8,15 @@ import (
 	"time"
 )
 
-// Streaming flows report their activity as runs. The local platform derives one run per flow and UTC
-// hour from the events it ingested, so `GET /runs?property=flowId==<id>` shows real counts.
+// Streaming flows report their activity as runs. The local platform keeps one run per flow and UTC hour,
+// summed by the event writer in the same transaction as the events (table runs), so `GET
+// /runs?property=flowId==<id>` shows real counts without reading the events.
 
 // handleRuns answers GET /runs with property filters and paging, newest first.
 func (p *Platform) handleRuns(w http.ResponseWriter, r *http.Request, c *call) {
 	rows, err := p.st.db.QueryContext(r.Context(), `
-		SELECT flow_id, received_ms / 3600000 AS hour, COUNT(*), SUM(failed), MIN(received_ms), MAX(received_ms),
-		       SUM(raw_bytes), SUM(COALESCE(LENGTH(record), 0))
-		FROM events WHERE sandbox = ? GROUP BY flow_id, hour ORDER BY hour DESC, flow_id`, c.Sandbox.Name)
+		SELECT flow_id, hour, total, failed, first_ms, last_ms, in_bytes, out_bytes
+		FROM runs WHERE sandbox = ? ORDER BY hour DESC, flow_id`, c.Sandbox.Name)
 	if err != nil {
 		flowError(w, http.StatusInternalServerError, "1400-500", "Internal Error", "read runs: %v", err)
 		return

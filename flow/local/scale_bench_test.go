@@ -1,12 +1,18 @@
 package local
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -46,7 +52,7 @@ func scalePlatform(b *testing.B, datasets int) (*Platform, string) {
 }
 
 // platformGet calls the platform's handler in process, as the client would over HTTP.
-func platformGet(b *testing.B, p *Platform, token, path string) []byte {
+func platformGet(b testing.TB, p *Platform, token, path string) []byte {
 	req := httptest.NewRequest(http.MethodGet, path, nil)
 	for k, v := range map[string]string{"Authorization": "Bearer " + token, "x-api-key": "bench", "x-gw-ims-org-id": OrgID, "x-sandbox-name": "prod"} {
 		req.Header.Set(k, v)
@@ -113,4 +119,89 @@ func BenchmarkDatasetPicker100k(b *testing.B) {
 	}
 	b.ReportMetric(float64(first.Milliseconds())/float64(b.N), "ms-first-page")
 	b.ReportMetric(float64(all.Milliseconds())/float64(b.N), "ms-all")
+}
+
+// benchDataEnv names a directory the event benchmarks seed and keep, so the command-line figures in
+// the README (`cioaep local events --json --data DIR` against sqlite3) can be taken on the same data.
+const benchDataEnv = "CIOAEP_BENCH_DATA"
+
+// eventPlatform is a platform holding n events of one flow, a tenth of them failed, written through the
+// event writer as the inlet would (so run summaries are kept too).
+func eventPlatform(b *testing.B, n int) (*Platform, string) {
+	b.Helper()
+	dir := os.Getenv(benchDataEnv)
+	if dir == "" {
+		dir = b.TempDir()
+	}
+	p, err := Open(Config{DataDir: dir})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { p.Close() })
+	const flow = "c1b2e3d4-0000-4000-8000-000000000001"
+	have, err := p.Events(b.Context(), EventFilter{Limit: n})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var next atomic.Int64
+	next.Store(int64(len(have)))
+	var wg sync.WaitGroup
+	start := time.Now().Add(-2 * time.Hour).UnixMilli()
+	for range 256 {
+		wg.Go(func() {
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(n) {
+					return
+				}
+				row := eventRow{XactionID: fmt.Sprintf("%d:1000:%d", start, i), Sandbox: "prod", DatasetID: "5c8c3c555033b814b69f947f",
+					FlowID: flow, InletID: "bench", ReceivedMs: start + i, Raw: benchEvent(int(i), 200)}
+				if i%10 == 0 {
+					row.Failed, row.Reason = true, "XDM validation failed: timestamp: required"
+				} else {
+					row.Record = fmt.Appendf(nil, `{"_id":"01BENCH%08d","timestamp":"2021-02-11T17:04:49.000Z","_cioaep":{"customerio":{"event_id":"01BENCH%08d","object_type":"email","metric":"sent","email":"a@example.com","id":"42","delivery_id":"d%d"}}}`, i, i, i)
+				}
+				if err := p.writer.write(b.Context(), row); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return p, flow
+}
+
+// BenchmarkRuns100k is what `cioaep status` asks for: a flow's runs, with 100,000 events ingested.
+func BenchmarkRuns100k(b *testing.B) {
+	p, flow := eventPlatform(b, 100_000)
+	token := p.issueToken("bench", time.Now())
+	for b.Loop() {
+		body := platformGet(b, p, token, flowBase+"/runs?property=flowId=="+flow)
+		if !bytes.Contains(body, []byte(`"inputRecordCount"`)) {
+			b.Fatalf("runs: %s", body)
+		}
+	}
+}
+
+// BenchmarkEventsJSON100k is `cioaep local events --json` without the process: 100,000 events read
+// from the event log and written as JSON lines through a buffer.
+func BenchmarkEventsJSON100k(b *testing.B) {
+	p, _ := eventPlatform(b, 100_000)
+	log := &EventLog{db: p.st.db}
+	for b.Loop() {
+		out := bufio.NewWriterSize(io.Discard, 64<<10)
+		var line []byte
+		n := 0
+		err := log.Each(b.Context(), EventFilter{}, func(e *Event) error {
+			n++
+			line = append(e.AppendJSON(line[:0]), '\n')
+			_, err := out.Write(line)
+			return err
+		})
+		if err != nil || n < 100_000 {
+			b.Fatalf("%d events: %v", n, err)
+		}
+		out.Flush()
+	}
 }

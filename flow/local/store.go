@@ -43,6 +43,22 @@ CREATE TABLE IF NOT EXISTS events (
   received_ms INTEGER NOT NULL, failed INTEGER NOT NULL, raw_bytes INTEGER NOT NULL,
   record TEXT, raw TEXT, reason TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS events_dataset ON events (dataset_id, seq);
+CREATE TABLE IF NOT EXISTS runs (
+  sandbox TEXT NOT NULL, flow_id TEXT NOT NULL, hour INTEGER NOT NULL,
+  total INTEGER NOT NULL, failed INTEGER NOT NULL, first_ms INTEGER NOT NULL, last_ms INTEGER NOT NULL,
+  in_bytes INTEGER NOT NULL, out_bytes INTEGER NOT NULL,
+  PRIMARY KEY (sandbox, flow_id, hour));
+`
+
+// runsBackfill fills the run summaries (see runs.go) from the events of a database written before they
+// existed, once; the event writer keeps them from then on.
+const runsBackfill = `
+DELETE FROM runs;
+INSERT INTO runs (sandbox, flow_id, hour, total, failed, first_ms, last_ms, in_bytes, out_bytes)
+  SELECT sandbox, flow_id, received_ms / 3600000, COUNT(*), SUM(failed), MIN(received_ms), MAX(received_ms),
+         SUM(raw_bytes), SUM(COALESCE(LENGTH(CAST(record AS BLOB)), 0))
+  FROM events GROUP BY sandbox, flow_id, received_ms / 3600000;
+INSERT INTO meta (key, value) VALUES ('runs', 'kept') ON CONFLICT (key) DO NOTHING;
 `
 
 // openStore opens dir/platform.db with the pragmas every connection needs.
@@ -55,7 +71,17 @@ func openStore(dir string) (*store, error) {
 		db.Close()
 		return nil, fmt.Errorf("local platform: prepare database: %w", err)
 	}
-	return &store{db: db}, nil
+	st := &store{db: db}
+	if _, kept, err := st.meta("runs"); err != nil || !kept {
+		if err == nil {
+			err = st.inTx(runsBackfill)
+		}
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("local platform: summarise runs: %w", err)
+		}
+	}
+	return st, nil
 }
 
 // openDB opens an SQLite file in WAL mode with a busy timeout, so a reader in another process and the
@@ -80,6 +106,19 @@ func openDB(path string) (*sql.DB, error) {
 }
 
 func (s *store) close() error { return s.db.Close() }
+
+// inTx runs statements in one transaction.
+func (s *store) inTx(statements string) error {
+	tx, err := s.db.Begin()
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
+	if _, err := tx.Exec(statements); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
 
 // errNotFound is returned by get when no resource has the id in that sandbox.
 var errNotFound = errors.New("not found")

@@ -42,6 +42,7 @@ var errClosed = errors.New("local platform is shutting down")
 type batchWriter struct {
 	db     *sql.DB
 	insert *sql.Stmt // prepared once; database/sql re-binds it to each transaction's connection
+	runs   *sql.Stmt // adds a batch's counts to its runs' summaries
 	reqs   chan writeReq
 	wg     sync.WaitGroup
 	mu     sync.RWMutex // held for reading while sending, so close cannot race a send
@@ -54,7 +55,16 @@ func newBatchWriter(db *sql.DB) (*batchWriter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("local platform: prepare the event writer: %w", err)
 	}
-	bw := &batchWriter{db: db, insert: insert, reqs: make(chan writeReq, 4*maxBatch)}
+	runs, err := db.Prepare(`INSERT INTO runs (sandbox, flow_id, hour, total, failed, first_ms, last_ms, in_bytes, out_bytes)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sandbox, flow_id, hour) DO UPDATE SET
+		total = total + excluded.total, failed = failed + excluded.failed,
+		first_ms = MIN(first_ms, excluded.first_ms), last_ms = MAX(last_ms, excluded.last_ms),
+		in_bytes = in_bytes + excluded.in_bytes, out_bytes = out_bytes + excluded.out_bytes`)
+	if err != nil {
+		insert.Close()
+		return nil, fmt.Errorf("local platform: prepare the event writer: %w", err)
+	}
+	bw := &batchWriter{db: db, insert: insert, runs: runs, reqs: make(chan writeReq, 4*maxBatch)}
 	bw.wg.Add(1)
 	go bw.run()
 	return bw, nil
@@ -92,6 +102,7 @@ func (bw *batchWriter) close() {
 	bw.mu.Unlock()
 	bw.wg.Wait()
 	bw.insert.Close()
+	bw.runs.Close()
 }
 
 func (bw *batchWriter) run() {
@@ -126,6 +137,12 @@ func (bw *batchWriter) commit(batch []writeReq) error {
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
 	stmt := tx.Stmt(bw.insert)
+	type runKey struct {
+		sandbox, flow string
+		hour          int64
+	}
+	type runSum struct{ total, failed, first, last, in, out int64 }
+	runs := map[runKey]*runSum{}
 	for _, req := range batch {
 		r := req.row
 		var record, raw any
@@ -135,6 +152,25 @@ func (bw *batchWriter) commit(batch []writeReq) error {
 			record = string(r.Record)
 		}
 		if _, err := stmt.Exec(r.XactionID, r.Sandbox, r.DatasetID, r.FlowID, r.InletID, r.ReceivedMs, r.Failed, len(r.Raw), record, raw, r.Reason); err != nil {
+			return err
+		}
+		k := runKey{r.Sandbox, r.FlowID, r.ReceivedMs / 3600000}
+		sum := runs[k]
+		if sum == nil {
+			sum = &runSum{first: r.ReceivedMs, last: r.ReceivedMs}
+			runs[k] = sum
+		}
+		sum.total++
+		if r.Failed {
+			sum.failed++
+		}
+		sum.first, sum.last = min(sum.first, r.ReceivedMs), max(sum.last, r.ReceivedMs)
+		sum.in += int64(len(r.Raw))
+		sum.out += int64(len(r.Record))
+	}
+	upsert := tx.Stmt(bw.runs)
+	for k, sum := range runs {
+		if _, err := upsert.Exec(k.sandbox, k.flow, k.hour, sum.total, sum.failed, sum.first, sum.last, sum.in, sum.out); err != nil {
 			return err
 		}
 	}
