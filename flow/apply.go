@@ -490,6 +490,9 @@ func (r *run) validate(ctx context.Context) (string, bool, error) {
 		if err := failedChecks(checkRules(r.rules, customerIOFields(r.tenant), nil)); err != nil {
 			return fail(err)
 		}
+		if err := checkSamples(r.rules, customerIOSchema(r.tenant), SampleEvents(r.p.Events)).Err(); err != nil {
+			return fail(err)
+		}
 		return "", false, nil
 	}
 	var (
@@ -518,10 +521,10 @@ func (r *run) validate(ctx context.Context) (string, bool, error) {
 	if err := g.Wait(); err != nil {
 		return fail(err)
 	}
-	fields := customerIOFields(r.tenant)
-	if full != nil {
-		fields = xdm.Flatten(full)
+	if full == nil {
+		full = customerIOSchema(r.tenant)
 	}
+	fields := xdm.Flatten(full)
 	var bad []RuleCheck
 	for i, res := range remote {
 		if !res.OK() && i < len(r.rules) {
@@ -536,6 +539,10 @@ func (r *run) validate(ctx context.Context) (string, bool, error) {
 		return fail(err)
 	}
 	if err := missingMandatory(targetFields(fields, r.tenant), r.rules); err != nil {
+		return fail(err)
+	}
+	// What ingestion will check: the embedded samples of the chosen event types, mapped and validated.
+	if err := checkSamples(r.rules, full, SampleEvents(r.p.Events)).Err(); err != nil {
 		return fail(err)
 	}
 	return "", false, nil

@@ -32,6 +32,7 @@ type destSchema struct {
 	id     string
 	tenant string
 	fields []xdm.Field
+	full   map[string]any // the composed schema, for validating mapped records
 }
 
 // destination resolves the plan's schema and flattens it. For NewSchema it composes the Customer.io
@@ -45,7 +46,8 @@ func (s *Session) destination(ctx context.Context, plan Plan) (destSchema, error
 		if err != nil {
 			return destSchema{}, err
 		}
-		return destSchema{tenant: tenant, fields: customerIOFields(tenant)}, nil
+		full := customerIOSchema(tenant)
+		return destSchema{tenant: tenant, fields: xdm.Flatten(full), full: full}, nil
 	}
 	var (
 		out  destSchema
@@ -78,14 +80,18 @@ func (s *Session) destination(ctx context.Context, plan Plan) (destSchema, error
 	if err := g.Wait(); err != nil {
 		return destSchema{}, err
 	}
-	out.fields = xdm.Flatten(full)
+	out.fields, out.full = xdm.Flatten(full), full
 	return out, nil
 }
 
 // customerIOFields are the fields of a schema made of ExperienceEvent and the Customer.io field group.
 func customerIOFields(tenant string) []xdm.Field {
-	full := xdm.Compose("", defaultSchemaName, xdm.ExperienceEventClass(), customerIOFieldGroup(tenant, defaultFieldGroupName))
-	return xdm.Flatten(full)
+	return xdm.Flatten(customerIOSchema(tenant))
+}
+
+// customerIOSchema is the composed schema setup creates: ExperienceEvent and the Customer.io field group.
+func customerIOSchema(tenant string) map[string]any {
+	return xdm.Compose("", defaultSchemaName, xdm.ExperienceEventClass(), customerIOFieldGroup(tenant, defaultFieldGroupName))
 }
 
 // TargetFields lists the destination schema's fields, the tutorial's mandatory ones marked.

@@ -162,9 +162,16 @@ func (s *Session) ChangeMapping(ctx context.Context, df Dataflow, rules []datapr
 		return change, nil
 	}
 	if len(change.Diff) > 0 {
-		checks, err := s.ValidateMapping(ctx, df.MappingPlan(rules))
+		plan := df.MappingPlan(rules)
+		checks, err := s.ValidateMapping(ctx, plan)
 		if err == nil {
 			err = failedChecks(checks)
+		}
+		if err == nil { // what ingestion will check, on the samples of the events the webhook sends
+			var v SampleVerdicts
+			if v, err = s.CheckSamples(ctx, plan, SampleEvents(s.recordedEvents())); err == nil {
+				err = v.Err()
+			}
 		}
 		if err != nil {
 			return change, err

@@ -138,15 +138,36 @@ func (a *accessible) mapping() error {
 			}
 			a.say("  %d) %s ← %s  (%s)", i+1, clean(c.Rule.Destination), sourceText(c.Rule), clean(verdict))
 		}
+		rejected := 0
+		if bad == 0 { // what ingestion will check: every sample through the mapping and XDM validation
+			var v flow.SampleVerdicts
+			if err := a.retry("Checking the sample events", func() (err error) {
+				v, err = a.e.CheckSamples(a.ctx, a.plan, a.samples)
+				return err
+			}); err != nil {
+				return err
+			}
+			rejected = len(v.Samples) - v.Accepted()
+			a.say("%d of %d samples accepted.", v.Accepted(), len(v.Samples))
+			for _, sv := range v.Samples {
+				for _, p := range sv.Problems {
+					a.say("  rejected %s: %s", clean(sv.Event), clean(p.String()))
+				}
+			}
+		}
 		v, err := a.ask("Enter a row number to change it, n for a new row, or press enter to accept", "")
 		if err != nil {
 			return err
 		}
-		if v == "" && bad == 0 {
+		if v == "" && bad == 0 && rejected == 0 {
 			return nil
 		}
+		if v == "" && bad > 0 {
+			a.say("%s failed the check: change them first.", plural(bad, "row", "rows"))
+			continue
+		}
 		if v == "" {
-			a.say("%d row(s) failed the check: change them first.", bad)
+			a.say("Ingestion would reject %s: change the rules that fill the fields named above.", plural(rejected, "sample event", "sample events"))
 			continue
 		}
 		if rules, err = a.editRule(rules, v); err != nil {

@@ -53,7 +53,9 @@ func TestAccessibleRejectedSecretThenRetries(t *testing.T) {
 		"", "", "", "", "", // profile, diagnostics, partial, name, description
 		"2", "=nosuch(x)", // break row 2
 		"",              // refused: a row failed
-		"2", "event_id", // fix it
+		"2", "event_id", // a source the validator accepts, but not a date-time
+		"",                                                              // refused: ingestion would reject the sample
+		"2", `=dformat(timestamp * 1000, "yyyy-MM-dd'T'HH:mm:ss.SSSX")`, // fix it
 		"",  // accept
 		"",  // create
 		"y", // retry the failed apply
@@ -62,7 +64,8 @@ func TestAccessibleRejectedSecretThenRetries(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	for _, want := range []string{"rejected", "Loading sandboxes failed", "cannot read /no/file", "1 row(s) failed the check",
+	for _, want := range []string{"rejected", "Loading sandboxes failed", "cannot read /no/file", "1 row failed the check", "0 of 1 samples accepted", "rejected email.sent: timestamp: want a date-time",
+		"Ingestion would reject 1 sample event", "1 of 1 samples accepted",
 		"could not be finished", "Saved profile \"default\"", "https://dcs.adobedc.net/"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)

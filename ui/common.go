@@ -226,6 +226,14 @@ func (c *common) keyHelp(bindings []key.Binding) string {
 	return strings.Join(lines, "\n")
 }
 
+// plural counts things in words: "1 rule", "2 rules".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
 // enterFirst orders key help so the key that moves on comes first: a narrow help line never cuts it off.
 func enterFirst(bindings []key.Binding) []key.Binding {
 	return slices.SortedStableFunc(slices.Values(bindings), func(a, b key.Binding) int {

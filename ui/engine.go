@@ -18,6 +18,7 @@ type Engine interface {
 	SuggestMapping(ctx context.Context, plan flow.Plan, samples []map[string]any) ([]dataprep.Rule, error)
 	ValidateMapping(ctx context.Context, plan flow.Plan) ([]flow.RuleCheck, error)
 	Preview(ctx context.Context, plan flow.Plan, sample map[string]any) (map[string]any, error)
+	CheckSamples(ctx context.Context, plan flow.Plan, samples []map[string]any) (flow.SampleVerdicts, error)
 	Review(ctx context.Context, plan flow.Plan) ([]flow.PlannedStep, error)
 	Apply(ctx context.Context, plan flow.Plan, progress func(flow.Step)) (flow.Result, error)
 }

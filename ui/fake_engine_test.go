@@ -268,3 +268,25 @@ var testSamples = []Sample{
 	{ObjectType: "sms", Metric: "delivered", Body: []byte(`{"event_id":"01E4C4CT6YDC7Y5M7FE1GWWPQK","object_type":"sms","metric":"delivered","timestamp":1613063090,"data":{"identifiers":{"id":"42"},"recipient":"+15555550100"}}`)},
 	{ObjectType: "customer", Metric: "subscribed", Body: []byte(`{"event_id":"01E4C4CT6YDC7Y5M7FE1GWWPQL","object_type":"customer","metric":"subscribed","timestamp":1613063091,"data":{"identifiers":{"id":"42"},"email_address":"ada@example.com"}}`)},
 }
+
+// CheckSamples maps every sample with the real Data Prep implementation and, standing in for XDM
+// validation, rejects a timestamp that is not an RFC 3339 date-time.
+func (f *fakeEngine) CheckSamples(_ context.Context, plan flow.Plan, samples []map[string]any) (flow.SampleVerdicts, error) {
+	var out flow.SampleVerdicts
+	m, compileErr := dataprep.Compile(plan.Mapping)
+	for _, ev := range samples {
+		v := flow.SampleVerdict{Event: fmt.Sprintf("%v.%v", ev["object_type"], ev["metric"])}
+		var err error
+		if compileErr != nil {
+			v.Problems = []flow.FieldProblem{{Message: compileErr.Error()}}
+		} else if v.Record, err = m.Apply(ev); err != nil {
+			v.Problems = []flow.FieldProblem{{Message: err.Error()}}
+		} else if ts, _ := v.Record["timestamp"].(string); ts != "" {
+			if _, perr := time.Parse(time.RFC3339Nano, ts); perr != nil {
+				v.Problems = []flow.FieldProblem{{Field: "timestamp", Message: fmt.Sprintf("want a date-time in RFC 3339 form, got %q", ts)}}
+			}
+		}
+		out.Samples = append(out.Samples, v)
+	}
+	return out, nil
+}

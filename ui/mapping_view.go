@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
@@ -41,9 +42,14 @@ func (s *mappingStep) view() string {
 	case s.checkErr != nil:
 		status = st.err.Render("✗ not checked")
 	case s.failed() > 0:
-		status = st.err.Render(fmt.Sprintf("✗ %d of %d rules failed the check", s.failed(), len(s.rules)))
+		status = st.err.Render(fmt.Sprintf("✗ %d of %s failed the check", s.failed(), plural(len(s.rules), "rule", "rules")))
+	case s.rejectedSamples() > 0:
+		status = st.err.Render(fmt.Sprintf("✗ %d of %d samples accepted", s.verdicts.Accepted(), len(s.verdicts.Samples)))
 	default:
-		status = st.ok.Render(fmt.Sprintf("✓ %d rules checked", len(s.rules)))
+		status = st.ok.Render("✓ " + plural(len(s.rules), "rule", "rules") + " checked")
+		if n := len(s.verdicts.Samples); n > 0 {
+			status += st.ok.Render(fmt.Sprintf(" · %d of %d samples accepted", n, n))
+		}
 	}
 	head := fmt.Sprintf("Target field ← Customer.io source   %s   %s", st.mandatory.Render("* mandatory"), status)
 
@@ -54,13 +60,15 @@ func (s *mappingStep) view() string {
 	table := s.tableView(tableW)
 	var foot []string
 	if len(s.rows) > 0 {
-		foot = append(foot, s.rowDetail(s.rows[s.cursor]))
+		foot = append(foot, s.rowDetail(s.rows[s.cursor], tableW-2))
 	}
 	switch {
 	case s.problem != "":
-		foot = append(foot, st.err.Render("✗ "+s.problem))
+		foot = append(foot, st.err.Width(tableW-2).Render("✗ "+s.problem))
 	case s.checkErr != nil:
 		foot = append(foot, s.c.errText(s.checkErr)+" Press r to check again.")
+	case s.unplacedRejection() != "":
+		foot = append(foot, st.err.Width(tableW-2).Render("✗ ingestion would reject "+clean(s.unplacedRejection())))
 	}
 	main := table + "\n\n" + strings.Join(foot, "\n")
 	switch {
@@ -98,7 +106,7 @@ func (s *mappingStep) tableView(w int) string {
 			src = sourceText(s.rules[r.rule])
 			if c, ok := s.checks[r.target]; ok && !s.checking {
 				verdict = st.ok.Render("✓")
-				if !c.OK {
+				if _, rejected := s.rejected[r.target]; !c.OK || rejected {
 					verdict = st.err.Render("✗")
 				}
 			}
@@ -124,7 +132,7 @@ func (s *mappingStep) tableView(w int) string {
 }
 
 // rowDetail says more about the highlighted row: the target's type and the check's complaint.
-func (s *mappingStep) rowDetail(r mapRow) string {
+func (s *mappingStep) rowDetail(r mapRow, w int) string {
 	st := s.c.st
 	d := clean(r.target)
 	if r.field != nil {
@@ -136,16 +144,32 @@ func (s *mappingStep) rowDetail(r mapRow) string {
 		d += st.warn.Render("  not in the schema")
 	}
 	if c, ok := s.checks[r.target]; ok && !c.OK && r.rule >= 0 {
-		d += "\n" + st.err.Render("✗ "+clean(strings.Join(c.Errors, "; ")))
+		d += "\n" + st.err.Width(w).Render("✗ "+clean(strings.Join(c.Errors, "; ")))
+	}
+	if p, ok := s.rejected[r.target]; ok {
+		d += "\n" + st.err.Width(w).Render("✗ ingestion would reject "+clean(p))
 	}
 	return d
+}
+
+// unplacedRejection is the first sample problem on a field no row shows (a required field left out),
+// which the table cannot mark.
+func (s *mappingStep) unplacedRejection() string {
+	for _, sv := range s.verdicts.Samples {
+		for _, p := range sv.Problems {
+			if !slices.ContainsFunc(s.rows, func(r mapRow) bool { return r.target == p.Field }) {
+				return sv.Event + ": " + p.String()
+			}
+		}
+	}
+	return ""
 }
 
 func (s *mappingStep) previewView(w, h int) string {
 	st := s.c.st
 	title := st.boxTitle.Render("Preview")
 	if len(s.c.samples) > 0 {
-		ev := s.c.samples[0]
+		ev := s.c.samples[min(s.sample, len(s.c.samples)-1)]
 		title += st.subtle.Render(fmt.Sprintf(": a sample %v %v event becomes", ev["object_type"], ev["metric"]))
 	}
 	var body string
@@ -158,6 +182,13 @@ func (s *mappingStep) previewView(w, h int) string {
 		body = s.c.errText(s.previewErr)
 	default:
 		body = cleanBlock(indentJSON(s.preview))
+		if s.sample < len(s.verdicts.Samples) {
+			if v := s.verdicts.Samples[s.sample]; v.OK() {
+				body = st.ok.Render("✓ ingestion accepts it") + "\n" + body
+			} else {
+				body = st.err.Width(w).Render("✗ ingestion rejects it: "+clean(v.Problems[0].String())) + "\n" + body
+			}
+		}
 	}
 	return clipLines(fit(clean(title), w)+"\n"+body, max(h, 2), w)
 }

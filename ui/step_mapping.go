@@ -3,7 +3,6 @@ package ui
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -38,10 +37,13 @@ type mappingStep struct {
 	rulesDone  bool
 
 	checks     map[string]flow.RuleCheck // by destination
-	checking   bool                      // a check (validation and preview) is running
+	checking   bool                      // a check (validation, samples and preview) is running
 	checkErr   error
+	verdicts   flow.SampleVerdicts // every sample through the mapping and XDM validation
+	rejected   map[string]string   // by target field: the first sample problem, for people
 	preview    map[string]any
 	previewErr error
+	sample     int  // the sample the preview shows
 	showSide   bool // narrow terminals: the preview replaces the table while p is on
 	problem    string
 
@@ -83,35 +85,69 @@ func (s *mappingStep) reload() tea.Cmd {
 	)
 }
 
-// checked is the outcome of one check: the platform's verdict on every rule and the preview of the
-// first sample. Both run at once, and arrive together so the table and the pane never disagree.
+// checked is the outcome of one check: the platform's verdict on every rule, what ingestion would make
+// of every sample, and the preview of the sample on show. They run at once, and arrive together so the
+// table and the pane never disagree.
 type checked struct {
 	checks            []flow.RuleCheck
+	verdicts          flow.SampleVerdicts
 	preview           map[string]any
 	checkErr, prevErr error
 }
 
-// check validates the rules and previews the first sample in one command.
+// check validates the rules, runs every sample through them as ingestion will, and previews the sample
+// on show, in one command.
 func (s *mappingStep) check() tea.Cmd {
 	s.vTick = s.c.ticket()
 	s.checking, s.checkErr, s.previewErr = true, nil, nil
-	ctx, e, plan := s.c.ctx, s.c.engine, s.c.plan
+	ctx, e, plan, samples := s.c.ctx, s.c.engine, s.c.plan, s.c.samples
 	plan.Mapping = slices.Clone(s.rules)
 	var sample map[string]any
-	if len(s.c.samples) > 0 {
-		sample = s.c.samples[0]
+	if len(samples) > 0 {
+		s.sample = min(s.sample, len(samples)-1)
+		sample = samples[s.sample]
 	}
 	return do(s.vTick, func() (checked, error) {
 		var out checked
 		var wg sync.WaitGroup
 		if sample != nil {
 			wg.Go(func() { out.preview, out.prevErr = e.Preview(ctx, plan, sample) })
+			wg.Go(func() {
+				var err error
+				if out.verdicts, err = e.CheckSamples(ctx, plan, samples); err != nil {
+					out.checkErr = err
+				}
+			})
 		}
-		out.checks, out.checkErr = e.ValidateMapping(ctx, plan)
+		checks, err := e.ValidateMapping(ctx, plan)
 		wg.Wait()
+		if out.checkErr == nil {
+			out.checkErr = err
+		}
+		out.checks = checks
 		return out, nil
 	})
 }
+
+// nextSample shows the next event type's sample in the preview: the first sample of each object type.
+func (s *mappingStep) nextSample() tea.Cmd {
+	n := len(s.c.samples)
+	if n < 2 {
+		return nil
+	}
+	cur, _ := s.c.samples[s.sample]["object_type"].(string)
+	for i := 1; i <= n; i++ {
+		j := (s.sample + i) % n
+		if o, _ := s.c.samples[j]["object_type"].(string); o != cur || i == n {
+			s.sample = j
+			break
+		}
+	}
+	return s.check()
+}
+
+// rejectedSamples counts the samples ingestion would reject.
+func (s *mappingStep) rejectedSamples() int { return len(s.verdicts.Samples) - s.verdicts.Accepted() }
 
 func (s *mappingStep) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
@@ -132,6 +168,17 @@ func (s *mappingStep) update(msg tea.Msg) tea.Cmd {
 			s.checks = map[string]flow.RuleCheck{}
 			for _, c := range v.checks {
 				s.checks[c.Rule.Destination] = c
+			}
+			s.verdicts, s.rejected = v.verdicts, map[string]string{}
+			if s.failed() > 0 { // a rule the validator rejects fails every sample the same way: say it once
+				s.verdicts = flow.SampleVerdicts{}
+			}
+			for _, sv := range s.verdicts.Samples {
+				for _, p := range sv.Problems {
+					if _, seen := s.rejected[p.Field]; !seen {
+						s.rejected[p.Field] = sv.Event + ": " + p.String()
+					}
+				}
 			}
 		}
 	case tea.KeyMsg:
@@ -209,6 +256,8 @@ func (s *mappingStep) key(msg tea.KeyMsg) tea.Cmd {
 		s.cursor = max(s.cursor-s.tableHeight(), 0)
 	case msg.String() == "p":
 		s.showSide = !s.showSide
+	case msg.String() == "n":
+		return s.nextSample()
 	case key.Matches(msg, k.Edit) && len(s.rows) > 0:
 		s.edit = newRuleEditor(s.c, s.rows[s.cursor], s.rules, s.sourcePaths())
 		return s.edit.focus()
@@ -286,7 +335,10 @@ func (s *mappingStep) finish() tea.Cmd {
 	case len(missing) > 0:
 		s.problem = "Map the mandatory targets first: " + clean(strings.Join(missing, ", "))
 	case bad > 0:
-		s.problem = strconv.Itoa(bad) + " rule(s) failed the check (marked ✗): edit them with e or unmap them with d."
+		s.problem = plural(bad, "rule", "rules") + " failed the check (marked ✗): edit them with e or unmap them with d."
+	case s.rejectedSamples() > 0:
+		s.problem = fmt.Sprintf("Ingestion would reject %d of %d sample events (fields marked ✗): change the rules that fill them.",
+			s.rejectedSamples(), len(s.verdicts.Samples))
 	default:
 		s.c.plan.Mapping = slices.Clone(s.rules)
 		return s.c.advance()
@@ -307,6 +359,9 @@ func (s *mappingStep) help() []key.Binding {
 		b := []key.Binding{k.Move, k.Edit, k.Clear}
 		if !s.wide() {
 			b = append(b, key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "preview")))
+		}
+		if len(s.c.samples) > 1 {
+			b = append(b, key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "next sample")))
 		}
 		return append(b, k.Next)
 	}

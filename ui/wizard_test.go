@@ -174,6 +174,18 @@ var scenarios = []scenario{
 		d.typ("nosuch(x)")
 		d.enter("unknown function nosuch")
 	}},
+	{"mapping_rejected", nil, func(d *driver) {
+		// A constant the validator accepts, but not a date-time: ingestion would reject every sample.
+		d.to(5)
+		d.press(tea.KeyDown)
+		d.typ("e")
+		d.press(tea.KeyTab)
+		d.wait("[Constant]")
+		d.press(tea.KeyCtrlU)
+		d.typ("not-a-date")
+		d.enter("0 of 3 samples accepted")
+		d.enter("Ingestion would reject 3 of 3 sample events")
+	}},
 	{"review", nil, func(d *driver) { d.to(6) }},
 	{"create_failed", func(w *fakeWorld) { w.engine.applyFailures = 1 }, func(d *driver) {
 		d.to(6)
