@@ -302,7 +302,7 @@ func TestDoneScreenOffersTheActions(t *testing.T) {
 	w := newActionWorld(t)
 	view, _ := ui.StartLocalToDone(t, w.deps, 80, 24).Final()
 	lines := strings.Split(view, "\n")
-	if got := lines[len(lines)-1]; got != "c copy URL · t send test event · w create the webhook · q quit" {
+	if got := lines[len(lines)-1]; got != "c copy URL · t send test event · w create the webhook · m monitor · q quit" {
 		t.Errorf("help line %q", got)
 	}
 	for _, l := range lines {
@@ -339,5 +339,20 @@ func (w *actionWorld) assertNoKeyLeaks(t *testing.T, output []byte) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// m on the done screen opens the monitor on the dataflow just made; a test event sent from the done
+// screen shows in it, by type; esc returns to the done screen.
+func TestDoneScreenMonitor(t *testing.T) {
+	w := newActionWorld(t)
+	d := ui.StartLocalToDone(t, w.deps, 120, 40)
+	d.Type("m")
+	d.Wait("Last hour  received 0")
+	d.Press(tea.KeyEsc)
+	d.Wait("press c to copy")
+	view, _ := d.Final()
+	if strings.Contains(view, "Last hour") {
+		t.Errorf("esc did not close the monitor:\n%s", view)
 	}
 }

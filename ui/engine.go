@@ -92,6 +92,8 @@ type Deps struct {
 	// moved the dataflow to another dataset. It runs as soon as the move succeeds; nil (or a result that is
 	// not Moved) leaves the manual instructions on screen.
 	MoveWebhook func(ctx context.Context, oldURL, newURL string) (WebhookMove, error)
+	// Watch tunes the monitor of the menu and the done screen; zero values take the platform's defaults.
+	Watch WatchOptions
 }
 
 // WebhookMove is what Deps.MoveWebhook did in Customer.io.

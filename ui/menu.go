@@ -20,6 +20,7 @@ import (
 // like Engine, so the menu never reaches past it to the network.
 type Reconfigurer interface {
 	Engine
+	Monitorer
 	StateDir() string
 	Current(ctx context.Context) (df flow.Dataflow, found bool, gone string, err error)
 	Discover(ctx context.Context, sandbox string) ([]flow.Dataflow, error)

@@ -259,6 +259,7 @@ const (
 	actMove
 	actToggle
 	actDelete
+	actMonitor
 )
 
 // homePage is the menu: the dataflow in a few lines, then what can be done with it.
@@ -281,8 +282,9 @@ func newHomePage(m *menuModel, note string) *homePage {
 		{"Move to another dataset", "a new dataflow and endpoint; the old one is retired after"},
 		toggle,
 		{"Delete the dataflow", "review what cioaep made, then remove it"},
+		{"Monitor", "watch events arrive: per minute, by type, rejected ones"},
 	} {
-		// Numbered, because 1-6 choose directly; padded, so the details form a column.
+		// Numbered, because 1-7 choose directly; padded, so the details form a column.
 		p.list.add(listItem{title: fmt.Sprintf("%d  %-30s", i+1, a[0]), detail: a[1]})
 	}
 	return p
@@ -303,12 +305,12 @@ func (p *homePage) update(msg tea.Msg) tea.Cmd {
 	if key.Matches(k, p.m.c.keys.Next) {
 		return p.m.open(p.list.current())
 	}
-	if s := k.String(); len(s) == 1 && s[0] >= '1' && s[0] <= '6' {
+	if s := k.String(); len(s) == 1 && s[0] >= '1' && s[0] <= '7' {
 		p.list.cursor = int(s[0] - '1')
 		return p.m.open(p.list.cursor)
 	}
 	p.note = ""
-	if !key.Matches(k, p.m.c.keys.Filter) { // six rows need no filter, and esc must stay "back"
+	if !key.Matches(k, p.m.c.keys.Filter) { // seven rows need no filter, and esc must stay "back"
 		p.list.update(k)
 	}
 	return nil
@@ -343,6 +345,10 @@ func (m *menuModel) open(action int) tea.Cmd {
 		pg := newDeletePage(m)
 		m.page = pg
 		return pg.plan()
+	case actMonitor:
+		pg := newWatchPage(m.c, m.rc, m.c.deps.Watch)
+		m.page = pg
+		return pg.start()
 	}
 	return nil
 }
@@ -388,7 +394,7 @@ func (p *homePage) view() string {
 		b.WriteString(fit(st.subtle.Render(fmt.Sprintf("%-10s", r[0]))+r[1], p.m.c.bodyWidth()) + "\n")
 	}
 	b.WriteString("\nWhat would you like to do?\n")
-	b.WriteString(p.list.view(p.m.c.bodyWidth(), 6))
+	b.WriteString(p.list.view(p.m.c.bodyWidth(), 7))
 	if p.note != "" {
 		b.WriteString("\n\n" + p.m.c.para(p.note))
 	}
@@ -397,5 +403,5 @@ func (p *homePage) view() string {
 
 func (p *homePage) help() []key.Binding {
 	k := p.m.c.keys
-	return []key.Binding{k.Move, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter/1-6", "choose")), k.QuitDone}
+	return []key.Binding{k.Move, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter/1-7", "choose")), k.QuitDone}
 }

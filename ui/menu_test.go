@@ -860,3 +860,23 @@ func TestMenuOffersToResumeAnUnfinishedSetup(t *testing.T) {
 		t.Errorf("the discarded journal was not kept for teardown: %v", err)
 	}
 }
+
+// 7 in the menu opens the monitor on the profile's dataflow, with the events it received; esc returns.
+func TestMenuMonitor(t *testing.T) {
+	w := newMenuWorld(t)
+	res := w.setUp(t)
+	body, _ := assets.Sample("email", "sent")
+	resp, err := http.Post(res.WebhookURL, "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	d := startMenu(t, w, MenuOptions{}, 120, 40)
+	d.wait("What would you like to do?")
+	d.typ("7")
+	d.wait("received 1 ·")
+	d.wait("email 1✓")
+	d.key(tea.KeyEsc)
+	d.wait("What would you like to do?")
+	d.final()
+}

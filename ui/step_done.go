@@ -26,6 +26,7 @@ type doneStep struct {
 	copyTick int
 	actTick  int
 	dialog   *actionDialog // the running or last finished action, while it is on screen
+	watch    *watchPage    // the monitor, while m has it on screen (esc closes it)
 }
 
 func newDone(c *common) *doneStep { return &doneStep{c: c} }
@@ -82,9 +83,16 @@ func (s *doneStep) update(msg tea.Msg) tea.Cmd {
 		}
 	case tea.KeyMsg:
 		return s.key(msg)
+	case watchTickMsg, watchResultMsg, watchAlertMsg:
+		if s.watch != nil {
+			return s.watch.update(msg)
+		}
 	}
 	return nil
 }
+
+// monitorKey opens the monitor on the new dataflow (when the engine can watch one).
+var monitorKey = key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "monitor"))
 
 func (s *doneStep) key(msg tea.KeyMsg) tea.Cmd {
 	k := s.c.keys
@@ -95,8 +103,19 @@ func (s *doneStep) key(msg tea.KeyMsg) tea.Cmd {
 		}
 		return cmd
 	}
+	if s.watch != nil {
+		if key.Matches(msg, k.Back) {
+			s.watch = nil
+			return nil
+		}
+		return s.watch.update(msg)
+	}
 	if s.scroll.key(msg, k) {
 		return nil
+	}
+	if mon, ok := s.c.engine.(Monitorer); ok && key.Matches(msg, monitorKey) && !s.acting {
+		s.watch = newWatchPage(s.c, mon, s.c.deps.Watch)
+		return s.watch.start()
 	}
 	switch {
 	case key.Matches(msg, k.QuitDone), msg.Type == tea.KeyEnter:
@@ -129,6 +148,9 @@ func (s *doneStep) key(msg tea.KeyMsg) tea.Cmd {
 func (s *doneStep) view() string {
 	if s.dialog.open() {
 		return s.dialog.view()
+	}
+	if s.watch != nil {
+		return s.watch.view()
 	}
 	st := s.c.st
 	var b strings.Builder
@@ -179,9 +201,15 @@ func (s *doneStep) help() []key.Binding {
 	if s.dialog.open() {
 		return s.dialog.help()
 	}
+	if s.watch != nil {
+		return append(s.watch.help(), key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")))
+	}
 	b := []key.Binding{s.c.keys.Copy}
 	for _, a := range s.c.deps.Actions {
 		b = append(b, key.NewBinding(key.WithKeys(a.Key), key.WithHelp(a.Key, a.Label)))
+	}
+	if _, ok := s.c.engine.(Monitorer); ok {
+		b = append(b, monitorKey)
 	}
 	return s.scroll.help(s.c.keys, append(b, s.c.keys.QuitDone))
 }
