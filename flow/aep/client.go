@@ -98,6 +98,7 @@ func New(cfg Config) *Client {
 	if cfg.HTTP == nil {
 		cfg.HTTP, pre = newHTTPClient(cfg.PlatformURL)
 	}
+	cfg.HTTP = withoutRedirects(cfg.HTTP)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}

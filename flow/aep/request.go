@@ -148,6 +148,11 @@ func (c *Client) send(ctx context.Context, r request, payload []byte, token stri
 	start := time.Now()
 	c.shared.trace.request(req, payload)
 	hr, err := c.cfg.HTTP.Do(req)
+	var redirect *RedirectError
+	if errors.As(err, &redirect) { // an answer, not a lost request: neither ambiguous nor worth retrying
+		c.shared.trace.failure(req, time.Since(start), err)
+		return nil, false, redirect
+	}
 	if err != nil {
 		c.shared.trace.failure(req, time.Since(start), err)
 		return nil, wrote.Load(), transportErr(r.method, c.display(r), err)
