@@ -56,12 +56,11 @@ func (d *actionDialog) update(msg actionMsg) tea.Cmd {
 	case askMsg:
 		d.ask, d.warn = &p, ""
 		d.input = newInput("", p.q.Default)
-		d.input.CursorEnd()
 		if p.q.Secret {
 			d.input.EchoMode = textinput.EchoPassword
 			d.input.EchoCharacter = '•'
 		}
-		d.input.Focus()
+		focusEnd(&d.input)
 		d.choice = 0
 		for i, c := range p.q.Choices {
 			if c == p.q.Default {

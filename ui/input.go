@@ -3,6 +3,7 @@ package ui
 import (
 	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
 )
 
 // newInput makes a text field. The cursor does not blink: a blinking cursor redraws the screen twice a
@@ -27,4 +28,11 @@ func inputView(t *textinput.Model, w int) string {
 func setValue(t *textinput.Model, v string) {
 	t.SetValue(v)
 	t.CursorStart()
+}
+
+// focusEnd focuses a field with the cursor after its value, so typing adds to it and backspace takes
+// from its end, as in any other text field.
+func focusEnd(t *textinput.Model) tea.Cmd {
+	t.CursorEnd()
+	return t.Focus()
 }

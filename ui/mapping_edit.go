@@ -59,7 +59,7 @@ func (e *ruleEditor) focus() tea.Cmd {
 		return nil
 	}
 	e.input.Placeholder = map[int]string{1: `concat(data.identifiers.id, "-", metric)`, 2: "a fixed value"}[e.kind]
-	return e.input.Focus()
+	return focusEnd(&e.input)
 }
 
 // update returns the new rule and done=true when the user applies (rule set) or cancels (rule nil).

@@ -194,7 +194,7 @@ func RunMenu(ctx context.Context, deps Deps, rc Reconfigurer, opts MenuOptions, 
 func (m *menuModel) outcome() (flow.Result, error) {
 	if m.setup != nil {
 		if !m.setup.done {
-			return flow.Result{}, ErrQuit
+			return flow.Result{}, m.setup.c.quitErr()
 		}
 		return m.setup.c.result, nil
 	}

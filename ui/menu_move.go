@@ -226,7 +226,7 @@ func (p *movePage) chooseKey(msg tea.KeyMsg) tea.Cmd {
 func (p *movePage) focusRow1() tea.Cmd {
 	p.row = 1
 	if p.newDS {
-		return p.name.Focus()
+		return focusEnd(&p.name)
 	}
 	return nil
 }

@@ -113,7 +113,11 @@ func (s *credentialsStep) update(msg tea.Msg) tea.Cmd {
 			ctx, deps, p := s.c.ctx, s.c.deps, s.c.platform
 			return do(s.ticket, func() (string, error) { return deps.Save(ctx, p, v, "") })
 		}
-		s.note = "Using the credentials saved in profile " + fmt.Sprintf("%q", s.c.deps.Profile) + "."
+		if s.c.platform == Local {
+			s.note = "The local platform needs no account: these are its practice credentials."
+		} else {
+			s.note = "Using the credentials profile " + fmt.Sprintf("%q", s.c.deps.Profile) + " already has."
+		}
 	case doneMsg[string]:
 		if msg.ticket != s.ticket {
 			return nil
@@ -202,7 +206,7 @@ func (s *credentialsStep) focusOn(i int) tea.Cmd {
 	}
 	s.blurAll()
 	s.focus = i
-	return s.inputs[i].Focus()
+	return focusEnd(&s.inputs[i])
 }
 
 func (s *credentialsStep) blurAll() {

@@ -278,7 +278,7 @@ func (s *destinationStep) focusRow(i int) tea.Cmd {
 		in.Blur()
 	}
 	if in, ok := s.inputs[rows[s.rowIndex]]; ok {
-		return in.Focus()
+		return focusEnd(in)
 	}
 	return nil
 }

@@ -111,7 +111,7 @@ func (s *eventsStep) update(msg tea.Msg) tea.Cmd {
 			return s.finish()
 		case key.Matches(msg, k.File) && !s.list.filtering:
 			s.asking, s.loadErr = true, nil
-			return s.file.Focus()
+			return focusEnd(&s.file)
 		}
 		_, cmd := s.list.update(msg)
 		s.problem = ""

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
@@ -94,7 +95,16 @@ func (w *wizard) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			cmd = tea.Batch(cmd, w.steps[w.cur].enter())
 		}
 	}
+	if w.confirm && !w.creating() { // creation finished while "quit while creating?" was asked
+		w.confirm = false
+	}
 	return w, cmd
+}
+
+// creating says the dataflow is being created, so quitting now asks first.
+func (w *wizard) creating() bool {
+	c, ok := w.steps[w.cur].(*createStep)
+	return ok && c.running()
 }
 
 func (w *wizard) update(msg tea.Msg) tea.Cmd {
@@ -117,8 +127,7 @@ type quitMsg struct{}
 func quit() tea.Msg { return quitMsg{} }
 
 func (w *wizard) key(msg tea.KeyMsg) tea.Cmd {
-	creating := func() bool { c, ok := w.steps[w.cur].(*createStep); return ok && c.running() }
-	if cmd, handled := w.c.quitKey(msg, &w.confirm, creating); handled {
+	if cmd, handled := w.c.quitKey(msg, &w.confirm, w.creating); handled {
 		return cmd
 	}
 	k := w.c.keys
@@ -159,10 +168,24 @@ func Run(ctx context.Context, deps Deps, in io.Reader, out io.Writer) (flow.Resu
 	w := newWizard(ctx, deps)
 	defer w.cancel()
 	if err := runProgram(ctx, "wizard", w, in, out); err != nil {
+		if errors.Is(err, ErrQuit) {
+			return flow.Result{}, w.c.quitErr()
+		}
 		return flow.Result{}, err
 	}
 	if !w.done {
-		return flow.Result{}, ErrQuit
+		return flow.Result{}, w.c.quitErr()
 	}
 	return w.c.result, nil
 }
+
+// quitError is ErrQuit naming the command that picks up again: the same platform and profile.
+type quitError struct{ again string }
+
+func (e quitError) Error() string {
+	return "setup stopped before the dataflow was created: run " + e.again + " again to pick up where you left off"
+}
+
+func (e quitError) Is(target error) bool { return target == ErrQuit }
+
+func (c *common) quitErr() error { return quitError{again: strings.TrimSpace(c.command(""))} }

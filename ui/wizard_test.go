@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -334,6 +335,30 @@ func TestCtrlCWhileCreatingAsksFirst(t *testing.T) {
 	w := d.tm.FinalModel(t).(*wizard)
 	if w.done || w.c.ctx.Err() == nil {
 		t.Errorf("want the wizard stopped and its work cancelled (done=%v)", w.done)
+	}
+}
+
+// TestQuitQuestionGoesWhenCreationFinishes: asked "quit while creating?" and creation finishing first,
+// the done screen does not keep the question; q then quits at once, and a quit before the end names
+// --local in the command that picks up again.
+func TestQuitQuestionGoesWhenCreationFinishes(t *testing.T) {
+	world := newWorld()
+	world.engine.block = make(chan struct{})
+	d := start(t, world.deps(false), 80, 24)
+	d.to(6)
+	d.enter("running")
+	d.press(tea.KeyCtrlC)
+	d.wait("Quit while creating?")
+	close(world.engine.block)
+	d.wait("In Customer.io")
+	w, view := d.final()
+	if w.confirm || strings.Contains(view, "Quit while creating?") {
+		t.Errorf("the question stayed on the done screen:\n%s", view)
+	}
+
+	local := testWizard(newWorld().deps(true))
+	if err := local.c.quitErr(); !errors.Is(err, ErrQuit) || !strings.Contains(err.Error(), "run cioaep --local again") {
+		t.Errorf("quit with --local says %q", err)
 	}
 }
 
