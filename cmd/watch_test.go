@@ -173,8 +173,11 @@ func TestE2EWatchInTmux(t *testing.T) {
 		t.Errorf("the rejected sms event is not listed with its reason:\n%s", sc)
 	}
 
-	// The platform stops: the figures stay, and the screen says since when refreshing fails.
-	before := waitReceived(t, tm, func(n int) bool { return n > 0 }, "the totals")
+	// The platform stops: the figures stay, and the screen says since when refreshing fails. A send-test
+	// cancelled mid-round may still have stored events after the last refresh, so the figure to keep is the
+	// platform's own total, once the screen shows it.
+	before := storedReceived(t, e)
+	waitReceived(t, tm, func(n int) bool { return n == before }, fmt.Sprintf("the stored total %d", before))
 	stop()
 	sc = tm.wait("cannot refresh since", 30*time.Second)
 	if got := waitReceived(t, tm, func(n int) bool { return n >= 0 }, "the totals"); got != before {
@@ -194,14 +197,23 @@ func TestE2EWatchInTmux(t *testing.T) {
 	}
 
 	// --json --once prints the same totals for scripts.
-	var snap struct{ Received int }
-	if err := json.Unmarshal([]byte(e.must("", nil, "watch", "--json", "--once").stdout), &snap); err != nil || snap.Received != before {
-		t.Errorf("watch --json --once: received %d (%v), want %d", snap.Received, err, before)
+	if got := storedReceived(t, e); got != before {
+		t.Errorf("watch --json --once: received %d, want %d", got, before)
 	}
 	tm.keys("q")
 	if out := tm.wait("cioaep-exit=", 10*time.Second); !strings.Contains(out, "cioaep-exit=0") {
 		t.Errorf("watch did not exit 0 after q:\n%s", out)
 	}
+}
+
+// storedReceived is the received total `watch --json --once` reads from the platform.
+func storedReceived(t *testing.T, e *e2eEnv) int {
+	t.Helper()
+	var snap struct{ Received int }
+	if err := json.Unmarshal([]byte(e.must("", nil, "watch", "--json", "--once").stdout), &snap); err != nil {
+		t.Fatalf("watch --json --once: %v", err)
+	}
+	return snap.Received
 }
 
 var receivedRe = regexp.MustCompile(`received (\d+) ·`)
