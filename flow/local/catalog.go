@@ -249,3 +249,67 @@ func queryTableName(name string) string {
 	}
 	return strings.TrimSuffix(b.String(), "_")
 }
+
+// readOnlyDatasetFields are what a dataset PATCH cannot change: Catalog's own bookkeeping, the schema
+// the dataset was made on, and its expandable fields ("PATCH operations on an object cannot modify its
+// expandable fields", help/catalog/api/update-object.md).
+var readOnlyDatasetFields = map[string]bool{
+	"id": true, "imsOrg": true, "sandboxId": true, "version": true, "created": true, "updated": true, "createdClient": true,
+	"createdUser": true, "updatedUser": true, "viewId": true, "files": true, "schemaRef": true,
+}
+
+// handleDatasetPatch answers PATCH /dataSets/{id} in either form help/catalog/api/update-object.md
+// shows: an object of fields to set, or RFC 6902 operations sent as application/json-patch+json. Both
+// answer 200 with ["@/dataSets/<id>"]. adobe/aepp enables a dataset for Profile this way.
+func (p *Platform) handleDatasetPatch(w http.ResponseWriter, r *http.Request, c *call) {
+	var body any
+	if _, ok := decodeBody(w, r, &body, func(status int, msg string) {
+		problem(w, status, "CAT", "1400-400", "Bad Request", "%s", msg)
+	}); !ok {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	id := r.PathValue("id")
+	var doc map[string]any
+	err := p.st.get(r.Context(), kindDataset, c.Sandbox.Name, id, &doc)
+	if errors.Is(err, errNotFound) {
+		problem(w, http.StatusNotFound, "CAT", "1404-404", "Not Found", "dataset %s was not found in sandbox %s", id, c.Sandbox.Name)
+		return
+	}
+	if err != nil {
+		problem(w, http.StatusInternalServerError, "CAT", "1500-500", "Internal Error", "read dataset: %v", err)
+		return
+	}
+	writable := func(top string) bool { return !readOnlyDatasetFields[top] }
+	switch b := body.(type) {
+	case map[string]any:
+		for k, v := range b {
+			if !writable(k) {
+				problem(w, http.StatusBadRequest, "CAT", "1400-400", "Bad Request", "%s cannot be changed with PATCH", k)
+				return
+			}
+			doc[k] = v
+		}
+	case []any:
+		var ops []patchOp
+		raw, _ := json.Marshal(b)
+		if err := json.Unmarshal(raw, &ops); err == nil {
+			err = applyPatch(doc, ops, writable)
+		}
+		if err != nil {
+			problem(w, http.StatusBadRequest, "CAT", "1400-400", "Bad Request", "%v", err)
+			return
+		}
+	default:
+		problem(w, http.StatusBadRequest, "CAT", "1400-400", "Bad Request", "send an object of fields to change or a JSON Patch array")
+		return
+	}
+	doc["updated"], doc["updatedUser"] = nowMs(), c.ClientID+"@AdobeID"
+	if err := p.st.put(r.Context(), kindDataset, c.Sandbox.Name, id, doc); err != nil {
+		problem(w, http.StatusInternalServerError, "CAT", "1500-500", "Internal Error", "store dataset: %v", err)
+		return
+	}
+	p.inlets.invalidate()
+	writeJSON(w, http.StatusOK, []string{"@/dataSets/" + id})
+}

@@ -46,6 +46,8 @@ type docExample struct {
 //	Schema Registry errors                              help/xdm/troubleshooting-guide.md
 //	POST /catalog/dataSets                              help/catalog/api/create-dataset.md
 //	GET  /catalog/dataSets[/{id}]                       help/catalog/api/list-objects.md, look-up-object.md
+//	PATCH /catalog/dataSets/{id}                        help/catalog/api/update-object.md
+//	DELETE /catalog/dataSets/{id}                       help/catalog/api/delete-object.md
 //	GET  /sandbox-management/sandboxes[/{name}]         help/sandboxes/api/sandboxes.md
 //	POST /flowservice/sourceConnections|targetConnections, POST /conversion/mappingSets,
 //	POST /flowservice/flows, GET /flowservice/flows/{id}

@@ -51,6 +51,7 @@ func (p *Platform) routes() *http.ServeMux {
 	m.Handle("POST "+catalogBase+"/dataSets", sr(p.handleDatasetCreate))
 	m.Handle("GET "+catalogBase+"/dataSets/{id}", sr(p.handleDataset))
 	m.Handle("DELETE "+catalogBase+"/dataSets/{id}", sr(p.handleDataset))
+	m.Handle("PATCH "+catalogBase+"/dataSets/{id}", sr(p.handleDatasetPatch))
 
 	fs := func(h handler) http.Handler { return p.gateway(true, rejectSandboxID(h)) }
 	m.Handle("GET "+flowBase+"/connectionSpecs", fs(p.handleConnectionSpecs))
