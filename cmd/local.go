@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log"
 	"net"
 	"net/http"
 	"os"
@@ -111,9 +110,12 @@ func runLocalServe(ctx context.Context, g *Globals, o localServeOptions) error {
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	srv := &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
+	srv := local.NewServer(p, local.DefaultServerLimits)
 	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
+	go func() { done <- srv.Serve(local.Listener(ln, local.DefaultServerLimits)) }()
+	if w := local.DataDirWarning(o.dataDir); w != "" {
+		fmt.Fprintln(g.Stderr, w)
+	}
 
 	fmt.Fprintln(g.Stdout, base)
 	fmt.Fprintf(g.Stderr, "Local platform listening on %s (data in %s, tenant %s).\n", base, o.dataDir, p.TenantID())
@@ -276,8 +278,8 @@ func startLocalPlatform(addr, dataDir string) (string, func(), error) {
 		ln.Close()
 		return "", nil, err
 	}
-	srv := &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
-	go func() { _ = srv.Serve(ln) }()
+	srv := local.NewServer(p, local.DefaultServerLimits)
+	go func() { _ = srv.Serve(local.Listener(ln, local.DefaultServerLimits)) }()
 	return base, func() {
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

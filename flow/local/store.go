@@ -63,6 +63,9 @@ INSERT INTO meta (key, value) VALUES ('runs', 'kept') ON CONFLICT (key) DO NOTHI
 
 // openStore opens dir/platform.db with the pragmas every connection needs.
 func openStore(dir string) (*store, error) {
+	if err := secureFiles(dir); err != nil {
+		return nil, err
+	}
 	db, err := openDB(filepath.Join(dir, dbFile))
 	if err != nil {
 		return nil, err
