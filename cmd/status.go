@@ -54,7 +54,8 @@ type statusReport struct {
 	Events    []string     `json:"events"`   // recorded Customer.io object types; null when none were recorded
 	Runs      []statusRun  `json:"runs"`     // newest first
 	Totals    statusTotals `json:"totals"`
-	Found     []statusFlow `json:"found"` // Customer.io dataflows reconfigure could adopt, when none is recorded
+	LastHour  *statusHour  `json:"lastHour"` // null when the profile has no dataflow
+	Found     []statusFlow `json:"found"`    // Customer.io dataflows reconfigure could adopt, when none is recorded
 	Attention []string     `json:"attention"`
 	OK        bool         `json:"ok"`
 }
@@ -92,6 +93,15 @@ type statusRun struct {
 	Output  int64    `json:"output"`
 	Failed  int64    `json:"failed"`
 	Errors  []string `json:"errors"`
+}
+
+// statusHour is the dataflow's last hour from Observability Insights, as `cioaep watch` shows it.
+type statusHour struct {
+	Received  int64              `json:"received"`
+	Ingested  int64              `json:"ingested"`
+	Failed    int64              `json:"failed"`
+	PerMinute []flow.MinuteCount `json:"perMinute"` // 60 minutes, oldest first
+	Error     string             `json:"error"`     // why the metrics could not be read; "" when they were
 }
 
 type statusTotals struct {
@@ -151,6 +161,15 @@ func runStatus(ctx context.Context, g *Globals, o *statusOptions) error {
 		return setupFailed(ctx, err)
 	}
 	r.fill(ps)
+	if ps.Dataflow != nil {
+		// The per-minute counts are a view on the same data: when they cannot be read, status says why
+		// and still reports the rest, rather than failing.
+		h, err := conn.Session.LastHour(ctx, *ps.Dataflow)
+		r.LastHour = &statusHour{Received: h.Received, Ingested: h.Ingested, Failed: h.Failed, PerMinute: h.PerMinute}
+		if err != nil {
+			r.LastHour.Error = flow.Explain(err)
+		}
+	}
 	return finishStatus(g, r)
 }
 
@@ -255,6 +274,7 @@ func printStatus(w io.Writer, r statusReport) {
 		}
 		line("events", events)
 		printRuns(w, r.Runs, r.Totals)
+		printLastHour(w, r.LastHour)
 	}
 	for _, f := range r.Found {
 		line("found", fmt.Sprintf("%s %q [%s] → dataset %q", f.ID, f.Name, f.State, f.DatasetName))
@@ -320,4 +340,25 @@ func printRuns(w io.Writer, runs []statusRun, t statusTotals) {
 		fmt.Fprintf(w, "  %-12s %s%s  in %d  out %d  failed %d\n", when, bar, pad, r.Input, r.Output, r.Failed)
 	}
 	fmt.Fprintf(w, "%-9s in %d  out %d  failed %d\n", "total", t.Input, t.Output, t.Failed)
+}
+
+// printLastHour gives the last hour's totals and its newest minutes as numbers, oldest first.
+func printLastHour(w io.Writer, h *statusHour) {
+	if h == nil {
+		return
+	}
+	if h.Error != "" {
+		fmt.Fprintf(w, "%-9s could not be read: %s\n", "last hour", h.Error)
+		return
+	}
+	fmt.Fprintf(w, "%-9s received %d  ingested %d  failed %d (cioaep watch shows them live)\n", "last hour", h.Received, h.Ingested, h.Failed)
+	pm := h.PerMinute[max(len(h.PerMinute)-15, 0):]
+	var b strings.Builder
+	for _, m := range pm {
+		fmt.Fprintf(&b, " %d", m.Received)
+		if m.Failed > 0 {
+			fmt.Fprintf(&b, "(%d✗)", m.Failed)
+		}
+	}
+	fmt.Fprintf(w, "%-9s%s  (received per minute, last %d, oldest first)\n", "", b.String(), len(pm))
 }

@@ -116,7 +116,8 @@ const opsEvent = `{"event_id":"01E4C4CT6YDC7Y5M7FE1GWWPQJ","object_type":"email"
 
 // statusFields are the documented keys of `status --json`, object by object (README.md, "status --json").
 var statusFields = map[string][]string{
-	"":         {"profile", "platform", "sandbox", "secret", "dataflow", "events", "runs", "totals", "found", "attention", "ok"},
+	"":         {"profile", "platform", "sandbox", "secret", "dataflow", "events", "runs", "totals", "lastHour", "found", "attention", "ok"},
+	"lastHour": {"received", "ingested", "failed", "perMinute", "error"},
 	"secret":   {"location", "plaintext", "plaintextFile", "usable", "problem"},
 	"dataflow": {"id", "name", "state", "planId", "webhookUrl", "inletUrl", "sourceConnectionId", "targetConnectionId", "datasetId", "datasetName", "schemaId", "mappingSetId", "mappingVersion", "lastActivity"},
 	"runs[]":   {"id", "started", "status", "input", "output", "failed", "errors"},
@@ -168,6 +169,10 @@ func TestStatusJSONFieldsAndExitCodes(t *testing.T) {
 	secret := statusKeys(t, "secret", st["secret"])
 	df := statusKeys(t, "dataflow", st["dataflow"])
 	totals := statusKeys(t, "totals", st["totals"])
+	hour := statusKeys(t, "lastHour", st["lastHour"])
+	if pm, _ := hour["perMinute"].([]any); len(pm) != 60 || hour["received"] != 1.0 || hour["ingested"] != 1.0 || hour["error"] != "" {
+		t.Errorf("lastHour = %v, want the one event in 60 minutes", hour)
+	}
 	runs, _ := st["runs"].([]any)
 	if len(runs) != 1 {
 		t.Fatalf("runs = %v, want the one run of the event sent", st["runs"])

@@ -390,3 +390,12 @@ func (s *Session) SubscribeAlerts(ctx context.Context, local bool) (string, erro
 	}
 	return fmt.Sprintf("Subscribed to %s for dataflow %s (recorded by the local platform).", strings.Join(sub.Rules, " and "), df.ID), nil
 }
+
+// LastHour reads df's per-minute counts over the last hour (Observability Insights), for status; only
+// Time, the totals, PerMinute and Notes are set.
+func (s *Session) LastHour(ctx context.Context, df Dataflow) (Snapshot, error) {
+	snap := Snapshot{Time: time.Now().UTC(), Notes: []string{}}
+	snap.PerMinute = emptyMinutes(snap.Time)
+	err := fillMinutes(ctx, s.Client(df.Sandbox), df, &snap)
+	return snap, err
+}
