@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/cioaep/cioaep/flow/aep"
+	"github.com/cioaep/cioaep/flow/cio"
 )
 
 // Explain turns an error from this package into one or two lines for people: what happened, then what to
@@ -17,9 +18,12 @@ func Explain(err error) string {
 	what := err.Error()
 	var next string
 	var mm *MissingMandatoryError
+	var cioNet *cio.NetError
 	switch {
 	case errors.Is(err, context.Canceled):
 		return "Stopped. Run the same command again to carry on: cioaep finds what it already made."
+	case errors.As(err, &cioNet): // before aep.Hint, which would blame Adobe for Customer.io's silence
+		next = cioNet.Hint()
 	case errors.As(err, &mm):
 		next = "Map these fields in the mapping step (or in the --mapping file), then run again."
 	default:

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -131,23 +132,57 @@ func Hint(err error) string {
 	}
 	var dns *net.DNSError
 	var cert *tls.CertificateVerificationError
+	var ne *NetError
+	who, local := party(err)
+	const points = "CIOAEP_PLATFORM_URL / CIOAEP_IMS_URL if you set them"
 	switch {
 	case errors.Is(err, ErrAmbiguous):
 		return "The platform may have made this already: run the same command again; it finds what exists by name before creating anything."
+	case errors.Is(err, context.Canceled):
+		return ""
+	case local && errors.As(err, &ne):
+		return fmt.Sprintf("%s could not be reached: start it with cioaep local serve (or run with --local), or point CIOAEP_PLATFORM_URL at the one that runs.", upper(who))
 	case errors.As(err, &dns) && dns.IsNotFound:
-		return fmt.Sprintf("The host %s cannot be found: check the network connection, and CIOAEP_PLATFORM_URL / CIOAEP_IMS_URL if you set them.", dns.Name)
+		return fmt.Sprintf("The host %s cannot be found: check the network connection, and %s.", dns.Name, points)
 	case errors.As(err, &cert):
 		return "The server's certificate could not be verified: if a company proxy inspects TLS, add its certificate authority to the system's trust store."
 	case errors.Is(err, context.DeadlineExceeded):
-		return "Adobe did not answer in time: check the network connection and retry."
-	case errors.Is(err, context.Canceled):
-		return ""
-	}
-	var ne *NetError
-	if errors.As(err, &ne) {
-		return "Adobe could not be reached: check the network connection (and any proxy), then retry."
+		return fmt.Sprintf("%s did not answer in time: check the network connection (and %s), then retry.", upper(who), points)
+	case errors.As(err, &ne):
+		return fmt.Sprintf("%s could not be reached: check the network connection (and any proxy, and %s), then retry.", upper(who), points)
 	}
 	return ""
+}
+
+// party names who did not answer, from the address the request went to, so a message blames the right
+// party: Adobe, the local platform (a loopback address) or whatever host the settings point at.
+func party(err error) (who string, local bool) {
+	var ne *NetError
+	if !errors.As(err, &ne) {
+		return "Adobe", false
+	}
+	u, perr := url.Parse(ne.URL)
+	if perr != nil || u.Hostname() == "" {
+		return "Adobe", false
+	}
+	host := u.Hostname()
+	if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() {
+		return "the local platform at " + u.Host, true
+	}
+	for _, adobe := range []string{".adobe.io", ".adobelogin.com", ".adobedc.net", ".adobe.com"} {
+		if strings.HasSuffix("."+host, adobe) {
+			return "Adobe (" + host + ")", false
+		}
+	}
+	return "the host " + host, false
+}
+
+// upper starts a sentence with a capital letter.
+func upper(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // ambiguousError carries the cause of an unknown outcome and matches ErrAmbiguous. Every cause names

@@ -97,6 +97,12 @@ func TestHints(t *testing.T) {
 			"ims.invalid cannot be found"},
 		{"timeout", context.DeadlineExceeded, "did not answer in time"},
 		{"connection reset", &aep.NetError{Method: "GET", URL: "u", Err: errors.New("connection reset by peer")}, "could not be reached"},
+		{"adobe timeout", &aep.NetError{Method: "GET", URL: "https://platform.adobe.io/data/foundation/catalog/dataSets", Err: context.DeadlineExceeded},
+			"Adobe (platform.adobe.io) did not answer in time"},
+		{"local platform down", &aep.NetError{Method: "GET", URL: "http://127.0.0.1:8790/data/foundation/catalog/dataSets", Err: errors.New("connect: connection refused")},
+			"The local platform at 127.0.0.1:8790 could not be reached: start it with cioaep local serve (or run with --local), or point CIOAEP_PLATFORM_URL"},
+		{"proxy host", &aep.NetError{Method: "GET", URL: "https://proxy.example.com/data", Err: errors.New("connection reset by peer")},
+			"The host proxy.example.com could not be reached"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

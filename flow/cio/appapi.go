@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -245,7 +247,7 @@ func (a *AppAPI) do(ctx context.Context, method, path string, body any) ([]byte,
 		if errors.As(err, &uerr) {
 			err = uerr.Err // the URL is already named below; the key is never in it
 		}
-		return nil, fmt.Errorf("could not reach %s: %w", req.URL.Host, err)
+		return nil, &NetError{Host: req.URL.Host, Err: err}
 	}
 	defer resp.Body.Close()
 	reply, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
@@ -262,6 +264,28 @@ func (a *AppAPI) do(ctx context.Context, method, path string, body any) ([]byte,
 		return nil, fmt.Errorf("Customer.io answered %d %s: %s", resp.StatusCode, http.StatusText(resp.StatusCode), apiMessage(reply))
 	}
 	return reply, nil
+}
+
+// NetError is a request to Customer.io's App API that got no answer. It is its own type so the message
+// for people blames Customer.io, not Adobe, and names what points cioaep at it.
+type NetError struct {
+	Host string
+	Err  error
+}
+
+func (e *NetError) Error() string { return "could not reach " + e.Host + ": " + e.Err.Error() }
+func (e *NetError) Unwrap() error { return e.Err }
+
+// Hint says what to do about it, in one sentence.
+func (e *NetError) Hint() string {
+	var dns *net.DNSError
+	switch {
+	case errors.As(e, &dns) && dns.IsNotFound:
+		return "The host " + e.Host + " cannot be found: check the network connection and the workspace's region (US: api.customer.io, EU: api-eu.customer.io)."
+	case errors.Is(e, context.DeadlineExceeded) || os.IsTimeout(e.Err):
+		return "Customer.io (" + e.Host + ") did not answer in time: check the network connection, then retry."
+	}
+	return "Customer.io (" + e.Host + ") could not be reached: check the network connection (and any proxy), then retry."
 }
 
 // apiMessage pulls the human part out of an App API error reply ({"errors":[{"detail":…}]} or
