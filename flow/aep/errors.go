@@ -140,12 +140,12 @@ func Hint(err error) string {
 		return "The platform may have made this already: run the same command again; it finds what exists by name before creating anything."
 	case errors.Is(err, context.Canceled):
 		return ""
-	case local && errors.As(err, &ne):
-		return fmt.Sprintf("%s could not be reached: start it with cioaep local serve (or run with --local), or point CIOAEP_PLATFORM_URL at the one that runs.", upper(who))
 	case errors.As(err, &dns) && dns.IsNotFound:
 		return fmt.Sprintf("The host %s cannot be found: check the network connection, and %s.", dns.Name, points)
 	case errors.As(err, &cert):
 		return "The server's certificate could not be verified: if a company proxy inspects TLS, add its certificate authority to the system's trust store."
+	case local && errors.As(err, &ne):
+		return fmt.Sprintf("%s could not be reached: start it with cioaep local serve (or run with --local), or point CIOAEP_PLATFORM_URL at the one that runs.", upper(who))
 	case errors.Is(err, context.DeadlineExceeded):
 		return fmt.Sprintf("%s did not answer in time: check the network connection (and %s), then retry.", upper(who), points)
 	case errors.As(err, &ne):
