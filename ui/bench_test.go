@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -71,7 +72,9 @@ func BenchmarkView(b *testing.B) {
 	}
 }
 
-// BenchmarkFilter10k types a query into the filter of a 10,000-row list; each op is one keystroke.
+// BenchmarkFilter10k types a query into the filter of a 10,000-row list; each op is one keystroke and
+// everything it sets off: the filter, the fuzzy ranking (run in a command when more than rankLimit rows
+// match, applied here as the program would) and the frame drawn after it.
 func BenchmarkFilter10k(b *testing.B) {
 	l := bigList()
 	query := "cust email 12"
@@ -82,7 +85,9 @@ func BenchmarkFilter10k(b *testing.B) {
 			l.setQuery("")
 			continue
 		}
-		l.setQuery(query[:k])
+		if cmd := l.setQuery(query[:k]); cmd != nil {
+			l.ranked(cmd().(rankedMsg))
+		}
 		_ = l.view(118, 30)
 	}
 }
@@ -116,13 +121,25 @@ func ptyHelper() int {
 	return 0
 }
 
-// BenchmarkLaunchToFirstFrame starts the wizard in a pseudo-terminal and times it until the first frame
-// has been drawn; the budget is 50 ms.
+// BenchmarkLaunchToFirstFrame builds the cioaep binary once, then starts it in a pseudo-terminal with a
+// home of its own, as a user would type cioaep, and times each launch until the wizard's first frame
+// has been drawn. It reports the median launch; the budget is 50 ms.
 func BenchmarkLaunchToFirstFrame(b *testing.B) {
-	for b.Loop() {
-		_, took := firstFrame(b)
-		b.ReportMetric(float64(took.Microseconds())/1000, "ms/first-frame")
+	dir := b.TempDir()
+	bin := filepath.Join(dir, "cioaep")
+	if out, err := exec.Command("go", "build", "-o", bin, "..").CombinedOutput(); err != nil {
+		b.Fatalf("build cioaep: %v\n%s", err, out)
 	}
+	home := filepath.Join(dir, "home")
+	env := []string{"HOME=" + home, "XDG_CONFIG_HOME=" + filepath.Join(home, "config"), "XDG_STATE_HOME=" + filepath.Join(home, "state"),
+		"XDG_DATA_HOME=" + filepath.Join(home, "data"), "CIOAEP_CLIENT_SECRET=", "CIOAEP_PLATFORM_URL=", "CIOAEP_IMS_URL="}
+	var took []time.Duration
+	for b.Loop() {
+		_, t := ptyFirstFrame(b, exec.Command(bin), env...)
+		took = append(took, t)
+	}
+	slices.Sort(took)
+	b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "ms-median")
 }
 
 // TestNoColor draws the first frame through a pty with and without NO_COLOR: colours without it (so the
@@ -138,19 +155,25 @@ func TestNoColor(t *testing.T) {
 }
 
 // firstFrame runs the wizard (this test binary, re-run as ptyHelper) in a pseudo-terminal and returns
-// everything it wrote up to its first frame and how long that took. Bubble Tea v1 asks the terminal for
-// its background colour in its package init (OSC 11, then a cursor position report); firstFrame answers
-// both as any terminal would, since a pty nobody answers makes termenv wait out its 5 s timeout.
+// everything it wrote up to its first frame and how long that took.
 func firstFrame(tb testing.TB, env ...string) ([]byte, time.Duration) {
 	tb.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	cmd := exec.Command(exe, "-test.run=^$")
+	return ptyFirstFrame(tb, exec.Command(exe, "-test.run=^$"), append([]string{ptyHelperEnv + "=1"}, env...)...)
+}
+
+// ptyFirstFrame starts cmd in a pseudo-terminal and returns everything it wrote up to the wizard's first
+// frame and how long that took. Bubble Tea v1 asks the terminal for its background colour in its
+// package init (OSC 11, then a cursor position report); it answers both as any terminal would, since a
+// pty nobody answers makes termenv wait out its 5 s timeout.
+func ptyFirstFrame(tb testing.TB, cmd *exec.Cmd, env ...string) ([]byte, time.Duration) {
+	tb.Helper()
 	// termenv treats any CI variable as "not a terminal" and drops colour; this child has a real pty.
 	base := slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "CI=") })
-	cmd.Env = append(append(base, ptyHelperEnv+"=1", "TERM=xterm-256color"), env...)
+	cmd.Env = append(append(base, "TERM=xterm-256color"), env...)
 	t0 := time.Now()
 	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 24, Cols: 80})
 	if err != nil {
