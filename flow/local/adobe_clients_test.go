@@ -17,9 +17,10 @@ func TestAdobeClientRequests(t *testing.T) {
 	xed := map[string]string{"Accept": "application/vnd.adobe.xed+json"}
 	accept := func(v string) map[string]string { return map[string]string{"Accept": v} }
 
-	// sandboxes.Sandboxes: getSandboxes, getSandbox.
+	// sandboxes.Sandboxes: getSandboxes, getSandbox, getSandboxTypes.
 	e.must(200, req{method: "GET", path: sandboxBase + "/sandboxes"})
 	e.must(200, req{method: "GET", path: sandboxBase + "/sandboxes/prod"})
+	e.must(200, req{method: "GET", path: sandboxBase + "/sandboxTypes"})
 
 	// schema.Schema: getTenantId and getStats ask /stats/ with the module's default Accept.
 	if got := str(e.must(200, req{method: "GET", path: schemaBase + "/stats/", headers: xed}).obj, "tenantId"); got != tenant {
@@ -71,6 +72,14 @@ func TestAdobeClientRequests(t *testing.T) {
 		t.Errorf("dataset lacks attributes a client reads: %s", one.raw)
 	}
 
+	// catalog.Catalog.enableDatasetProfile: a JSON Patch adding the Profile tag.
+	e.must(200, req{method: "PATCH", path: catalogBase + "/dataSets/" + dsID, headers: map[string]string{"Content-Type": "application/json-patch+json"},
+		body: []any{map[string]any{"op": "add", "path": "/tags/unifiedProfile", "value": []string{"enabled:true"}}}})
+	tagged := e.must(200, req{method: "GET", path: catalogBase + "/dataSets/" + dsID + "?properties=tags"})
+	if got := str(tagged.obj, dsID, "tags", "unifiedProfile", 0); got != "enabled:true" {
+		t.Errorf("after enableDatasetProfile the dataset's tags are %s", tagged.raw)
+	}
+
 	// flowservice.FlowService and dataprep.DataPrep.
 	e.must(200, req{method: "GET", path: flowBase + "/connectionSpecs/" + customerIOSpecID})
 	src := str(e.must(201, req{method: "POST", path: flowBase + "/sourceConnections", body: map[string]any{
@@ -107,6 +116,9 @@ func TestAdobeClientRequests(t *testing.T) {
 		t.Errorf("flowSpecs = %s, want the streaming flow spec", specs.raw)
 	}
 	e.must(200, req{method: "GET", path: flowBase + "/connectionSpecs"})
+	e.must(200, req{method: "GET", path: flowBase + "/flowSpecs/" + streamingFlowID})
+	e.must(200, req{method: "GET", path: flowBase + "/sourceConnections/" + src})
+	e.must(200, req{method: "GET", path: flowBase + "/targetConnections/" + tgt})
 
 	// Descriptors can be deleted by id, as the schema module's deleteDescriptor does.
 	e.must(http.StatusNoContent, req{method: "DELETE", path: schemaBase + "/tenant/descriptors/" + str(desc.obj, "@id")})

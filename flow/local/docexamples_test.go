@@ -49,6 +49,7 @@ type docExample struct {
 //	PATCH /catalog/dataSets/{id}                        help/catalog/api/update-object.md
 //	DELETE /catalog/dataSets/{id}                       help/catalog/api/delete-object.md
 //	GET  /sandbox-management/sandboxes[/{name}]         help/sandboxes/api/sandboxes.md
+//	GET  /sandbox-management/sandboxTypes               help/sandboxes/api/sandbox-types.md
 //	POST /flowservice/sourceConnections|targetConnections, POST /conversion/mappingSets,
 //	POST /flowservice/flows, GET /flowservice/flows/{id}
 //	                                                    help/sources/tutorials/api/create/marketing-automation/customerio-webhook.md

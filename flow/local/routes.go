@@ -29,6 +29,7 @@ func (p *Platform) routes() *http.ServeMux {
 
 	m.Handle("GET "+sandboxBase+"/{$}", p.gateway(false, p.handleSandboxes))
 	m.Handle("GET "+sandboxBase+"/sandboxes", p.gateway(false, p.handleSandboxes))
+	m.Handle("GET "+sandboxBase+"/sandboxTypes", p.gateway(false, p.handleSandboxTypes))
 	m.Handle("GET "+sandboxBase+"/sandboxes/{name}", p.gateway(false, p.handleSandbox))
 
 	sr := func(h handler) http.Handler { return p.gateway(true, h) }

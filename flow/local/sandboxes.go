@@ -92,3 +92,9 @@ func (p *Platform) handleSandbox(w http.ResponseWriter, r *http.Request, _ *call
 	}
 	writeJSON(w, http.StatusOK, sb)
 }
+
+// handleSandboxTypes answers GET …/sandboxTypes with the types the organization supports
+// (help/sandboxes/api/sandbox-types.md); adobe/aepp asks for them with getSandboxTypes.
+func (p *Platform) handleSandboxTypes(w http.ResponseWriter, _ *http.Request, _ *call) {
+	writeJSON(w, http.StatusOK, map[string]any{"sandboxTypes": []string{"production", "development"}})
+}

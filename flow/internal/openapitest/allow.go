@@ -59,6 +59,8 @@ var allowances = []allowance{
 		"catalog.yaml allows only application/json; help/catalog/api/update-object.md sends JSON Patch as application/json-patch+json"},
 	{"PATCH /data/foundation/catalog/dataSets/{DATASET_ID}", 0, "request", "body: at /: value must be an object",
 		"as above: update-object.md's JSON Patch form is an array of operations"},
+	{"GET /data/foundation/sandbox-management/sandboxTypes", 0, "response", "value must be an object",
+		"sandbox.yaml types each sandbox type as an object; help/sandboxes/api/sandbox-types.md answers the names as strings"},
 	{"GET /data/foundation/flowservice/flowSpecs", 0, "response", "/transformationSpecs: value must be an object",
 		"flow-service.yaml types transformationSpecs as one object; Flow Service answers a list of them, one per transformation"},
 	{"GET /data/foundation/flowservice/flowSpecs/{FLOW_SPEC_ID}", 0, "response", "/transformationSpecs: value must be an object",
