@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -53,7 +54,7 @@ func DoneActions(o DoneActionsOptions) []ui.Action {
 		o.Secrets = creds.NewSecrets(o.Paths)
 	}
 	if o.LocalData == "" {
-		o.LocalData = localDataDir()
+		o.LocalData = filepath.Join(o.Paths.DataDir, "local")
 	}
 	if o.Wait <= 0 {
 		o.Wait = defaultRecordWait
@@ -67,7 +68,7 @@ func DoneActions(o DoneActionsOptions) []ui.Action {
 
 // actions fills the wizard's Deps.Actions.
 func (w *wizardEnv) actions() []ui.Action {
-	return DoneActions(DoneActionsOptions{Profile: w.g.Profile})
+	return DoneActions(DoneActionsOptions{Profile: w.g.Profile, Paths: w.g.paths(), Secrets: w.g.Secrets(), LocalData: w.g.LocalDataDir()})
 }
 
 type doneActions struct{ DoneActionsOptions }

@@ -13,7 +13,6 @@ import (
 
 	"github.com/charmbracelet/huh"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/cioaep/cioaep/creds"
 	"github.com/cioaep/cioaep/flow/aep"
@@ -21,7 +20,7 @@ import (
 )
 
 func init() {
-	register(func(root *cobra.Command, g *Globals) { root.AddCommand(newAuthCmd(g)) })
+	register(func(root *cobra.Command, g *Factory) { root.AddCommand(newAuthCmd(g)) })
 }
 
 // authVerifyTimeout caps the token request that login and status make. The client's own retries are
@@ -34,18 +33,18 @@ const locationLocalDefault creds.Location = "local platform default"
 
 // authDeps is what the auth commands reach outside the process for. newAuthDeps gives the real ones;
 // tests build their own (a fake keychain) and call the run functions directly. The Platform side goes
-// through connect (client.go) like every other command, redirected in tests by CIOAEP_IMS_URL.
+// through Factory.Connect (client.go) like every other command, redirected in tests by CIOAEP_IMS_URL.
 type authDeps struct {
 	secrets *creds.Secrets
 	// interactive is true when stdin is a terminal, so login may show a form.
 	interactive bool
 }
 
-func newAuthDeps(g *Globals) authDeps {
-	return authDeps{secrets: creds.NewSecrets(creds.DefaultPaths()), interactive: authIsTerminal(g.Stdin)}
+func newAuthDeps(g *Factory) authDeps {
+	return authDeps{secrets: g.Secrets(), interactive: g.IO.IsStdinTTY()}
 }
 
-func newAuthCmd(g *Globals) *cobra.Command {
+func newAuthCmd(g *Factory) *cobra.Command {
 	auth := &cobra.Command{
 		Use:   "auth",
 		Short: "Log in to Adobe Experience Platform, check or remove the stored credential",
@@ -62,7 +61,7 @@ type authLoginOptions struct {
 	secretStdin, insecure            bool
 }
 
-func newAuthLoginCmd(g *Globals) *cobra.Command {
+func newAuthLoginCmd(g *Factory) *cobra.Command {
 	var o authLoginOptions
 	c := &cobra.Command{
 		Use:   "login",
@@ -87,11 +86,11 @@ as flags and the secret on stdin (--client-secret-stdin) or in CIOAEP_CLIENT_SEC
 	return c
 }
 
-func runAuthLogin(ctx context.Context, g *Globals, deps authDeps, o authLoginOptions) error {
+func runAuthLogin(ctx context.Context, g *Factory, deps authDeps, o authLoginOptions) error {
 	if err := creds.CheckProfileName(g.Profile); err != nil {
 		return usageErr("%v", err)
 	}
-	cfg, err := creds.LoadConfig(creds.DefaultPaths().ConfigFile)
+	cfg, err := g.config()
 	if err != nil {
 		return err
 	}
@@ -109,7 +108,7 @@ func runAuthLogin(ctx context.Context, g *Globals, deps authDeps, o authLoginOpt
 		}
 	}
 
-	conn, err := connect(ctx, g, overrides{OrgID: p.OrgID, ClientID: p.ClientID, Scopes: p.Scopes, Sandbox: p.Sandbox, ClientSecret: secret})
+	conn, err := g.Connect(ctx, overrides{OrgID: p.OrgID, ClientID: p.ClientID, Scopes: p.Scopes, Sandbox: p.Sandbox, ClientSecret: secret})
 	if err != nil {
 		return err
 	}
@@ -135,7 +134,7 @@ func runAuthLogin(ctx context.Context, g *Globals, deps authDeps, o authLoginOpt
 // authLoginValues merges flags, the profile's saved values, defaults and (on a terminal) a form into
 // the values to log in with. loc is where the secret comes from when it is not to be stored:
 // CIOAEP_CLIENT_SECRET, or the local platform's default; "" means it was typed or piped in, to store.
-func authLoginValues(ctx context.Context, g *Globals, deps authDeps, cfg *creds.Config, o authLoginOptions) (p creds.Profile, secret string, loc creds.Location, err error) {
+func authLoginValues(ctx context.Context, g *Factory, deps authDeps, cfg *creds.Config, o authLoginOptions) (p creds.Profile, secret string, loc creds.Location, err error) {
 	p, _ = cfg.Profile(g.Profile)
 	p.OrgID = cmp.Or(o.orgID, p.OrgID)
 	p.ClientID = cmp.Or(o.clientID, p.ClientID)
@@ -144,7 +143,7 @@ func authLoginValues(ctx context.Context, g *Globals, deps authDeps, cfg *creds.
 
 	switch {
 	case o.secretStdin:
-		if secret, err = readClientSecretStdin(g.Stdin); err != nil {
+		if secret, err = readClientSecretStdin(g.IO.In); err != nil {
 			return p, "", "", err
 		}
 	case os.Getenv(creds.EnvClientSecret) != "":
@@ -202,7 +201,7 @@ func authCheckValues(p *creds.Profile, secret string, allowEmpty bool) error {
 
 // authLoginForm asks for the values on a terminal, prefilled with what flags and the saved profile
 // gave. The secret is masked, and asked for only when it did not come from stdin or the environment.
-func authLoginForm(ctx context.Context, g *Globals, p *creds.Profile, secret *string, askSecret bool) error {
+func authLoginForm(ctx context.Context, g *Factory, p *creds.Profile, secret *string, askSecret bool) error {
 	// huh's accessible mode validates the typed line before falling back to the prefilled value, so an
 	// empty line must pass when there is a value to keep; the values are checked again after the form.
 	check := func(prefill string, norm func(string) (string, error)) func(string) error {
@@ -228,7 +227,7 @@ func authLoginForm(ctx context.Context, g *Globals, p *creds.Profile, secret *st
 		huh.NewInput().Title("Sandbox").Description("the sandbox name, in lower case (prod is the default production sandbox)").Value(&p.Sandbox),
 	)
 	err := huh.NewForm(huh.NewGroup(fields...)).
-		WithAccessible(g.Accessible).WithInput(g.Stdin).WithOutput(g.Stderr).
+		WithAccessible(g.Accessible).WithInput(g.IO.In).WithOutput(g.IO.ErrOut).
 		RunWithContext(ctx)
 	if errors.Is(err, huh.ErrUserAborted) {
 		return silentErr(ExitInterrupted)
@@ -268,9 +267,9 @@ func authNoKeychain(what string, p creds.Probe) string {
 		what, state, p.Cause, p.Explanation, creds.EnvClientSecret)
 }
 
-func authReportLogin(g *Globals, deps authDeps, p creds.Profile, loc creds.Location) error {
+func authReportLogin(g *Factory, deps authDeps, p creds.Profile, loc creds.Location) error {
 	if g.JSON {
-		return authJSON(g.Stdout, map[string]any{
+		return authJSON(g.IO.Out, map[string]any{
 			"profile": p.Name, "platform": p.Platform, "verified": true, "secretLocation": string(loc),
 		})
 	}
@@ -307,7 +306,7 @@ type authStatus struct {
 	Usable         bool   `json:"usable"`
 }
 
-func newAuthStatusCmd(g *Globals) *cobra.Command {
+func newAuthStatusCmd(g *Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "status",
 		Short: "Show where the client secret lives and whether a token can be obtained now",
@@ -319,11 +318,11 @@ func newAuthStatusCmd(g *Globals) *cobra.Command {
 	}
 }
 
-func runAuthStatus(ctx context.Context, g *Globals, deps authDeps) error {
+func runAuthStatus(ctx context.Context, g *Factory, deps authDeps) error {
 	if err := creds.CheckProfileName(g.Profile); err != nil {
 		return usageErr("%v", err)
 	}
-	cfg, err := creds.LoadConfig(creds.DefaultPaths().ConfigFile)
+	cfg, err := g.config()
 	if err != nil {
 		return err
 	}
@@ -359,7 +358,7 @@ func runAuthStatus(ctx context.Context, g *Globals, deps authDeps) error {
 		st.PlaintextFile = deps.secrets.PlaintextPath()
 	}
 
-	conn, err := connect(ctx, g, overrides{ClientSecret: secret})
+	conn, err := g.Connect(ctx, overrides{ClientSecret: secret})
 	if err != nil {
 		return err
 	}
@@ -376,9 +375,9 @@ func runAuthStatus(ctx context.Context, g *Globals, deps authDeps) error {
 }
 
 // authFinishStatus prints st and turns "not usable" into exit 1 without repeating the problem.
-func authFinishStatus(g *Globals, st authStatus) error {
+func authFinishStatus(g *Factory, st authStatus) error {
 	if g.JSON {
-		if err := authJSON(g.Stdout, st); err != nil {
+		if err := authJSON(g.IO.Out, st); err != nil {
 			return err
 		}
 	} else {
@@ -424,7 +423,7 @@ func authPrintStatus(w io.Writer, st authStatus) {
 	}
 }
 
-func newAuthLogoutCmd(g *Globals) *cobra.Command {
+func newAuthLogoutCmd(g *Factory) *cobra.Command {
 	var all bool
 	c := &cobra.Command{
 		Use:   "logout",
@@ -439,14 +438,14 @@ func newAuthLogoutCmd(g *Globals) *cobra.Command {
 	return c
 }
 
-func runAuthLogout(ctx context.Context, g *Globals, deps authDeps, all bool) error {
+func runAuthLogout(ctx context.Context, g *Factory, deps authDeps, all bool) error {
 	if err := creds.CheckProfileName(g.Profile); err != nil {
 		return usageErr("%v", err)
 	}
 	var cfg *creds.Config
 	if all { // read it first: a damaged config stops logout before anything is removed
 		var err error
-		if cfg, err = creds.LoadConfig(creds.DefaultPaths().ConfigFile); err != nil {
+		if cfg, err = g.config(); err != nil {
 			return err
 		}
 	}
@@ -485,17 +484,11 @@ func runAuthLogout(ctx context.Context, g *Globals, deps authDeps, all bool) err
 
 // authPeople is where messages for people go: stdout on a terminal, else stderr, so that a pipe or
 // --json output on stdout carries only results.
-func authPeople(g *Globals) io.Writer {
-	if !g.JSON && authIsTerminal(g.Stdout) {
-		return safetext.Writer(g.Stdout)
+func authPeople(g *Factory) io.Writer {
+	if !g.JSON && g.IO.IsStdoutTTY() {
+		return safetext.Writer(g.IO.Out)
 	}
-	return safetext.Writer(g.Stderr)
-}
-
-// authIsTerminal reports whether v is a terminal file (tests pass buffers, which are not).
-func authIsTerminal(v any) bool {
-	f, ok := v.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
+	return safetext.Writer(g.IO.ErrOut)
 }
 
 func authJSON(w io.Writer, v any) error {

@@ -38,7 +38,7 @@ func TestAuthLoginFormMasksSecret(t *testing.T) {
 	go io.Copy(&screen, ptm)
 
 	var prompts lockedBuffer
-	g := &Globals{Profile: "default", Accessible: true, Stdin: tty, Stdout: &prompts, Stderr: &prompts}
+	g := &Factory{Profile: "default", Accessible: true, IO: &IOStreams{In: tty, Out: &prompts, ErrOut: &prompts}}
 	done := make(chan error, 1)
 	go func() { done <- runAuthLogin(context.Background(), g, deps, authLoginOptions{}) }()
 

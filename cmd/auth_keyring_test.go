@@ -33,7 +33,7 @@ func authRequireSecretService(t *testing.T) {
 // authCLI runs a command line in-process, exactly as the binary would.
 func authCLI(stdin string, args ...string) authResult {
 	var out, errb bytes.Buffer
-	g := &Globals{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb}
+	g := &Factory{IO: &IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errb}}
 	code := Run(context.Background(), g, args)
 	return authResult{code, out.String(), errb.String()}
 }
@@ -173,7 +173,7 @@ func TestAuthChild(t *testing.T) {
 	if os.Getenv("CIOAEP_AUTH_CHILD") == "" {
 		t.Skip("only runs as TestAuthNoKeychainProcess's child")
 	}
-	g := &Globals{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
+	g := &Factory{IO: &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}}
 	os.Exit(Run(context.Background(), g, []string{"auth", "login", "--org-id", authTestOrgID, "--client-id", "client-a", "--client-secret-stdin"}))
 }
 

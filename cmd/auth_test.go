@@ -74,10 +74,10 @@ type authResult struct {
 }
 
 // run calls fn (one of the runAuth* functions) the way cmd.Run would and maps its error to an exit code.
-func authRun(t *testing.T, profile, stdin string, fn func(g *Globals) error) authResult {
+func authRun(t *testing.T, profile, stdin string, fn func(g *Factory) error) authResult {
 	t.Helper()
 	var out, errb bytes.Buffer
-	g := &Globals{Profile: profile, Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb}
+	g := &Factory{Profile: profile, IO: &IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errb}}
 	err := fn(g)
 	code := ExitOK
 	if err != nil {
@@ -99,12 +99,12 @@ func authLogin(t *testing.T, deps authDeps, profile, clientID, secret string, ex
 	for _, f := range extra {
 		f(&o)
 	}
-	return authRun(t, profile, secret+"\n", func(g *Globals) error { return runAuthLogin(context.Background(), g, deps, o) })
+	return authRun(t, profile, secret+"\n", func(g *Factory) error { return runAuthLogin(context.Background(), g, deps, o) })
 }
 
 func authCheck(t *testing.T, deps authDeps, profile string) (authResult, authStatus) {
 	t.Helper()
-	r := authRun(t, profile, "", func(g *Globals) error {
+	r := authRun(t, profile, "", func(g *Factory) error {
 		g.JSON = true
 		return runAuthStatus(context.Background(), g, deps)
 	})
@@ -168,7 +168,7 @@ func TestAuthLoginStatusLogout(t *testing.T) {
 		t.Errorf("status = exit %d, %+v", sr.code, st)
 	}
 
-	dr := authRun(t, "default", "", func(g *Globals) error {
+	dr := authRun(t, "default", "", func(g *Factory) error {
 		g.Debug = true
 		return runAuthStatus(context.Background(), g, deps)
 	})
@@ -176,7 +176,7 @@ func TestAuthLoginStatusLogout(t *testing.T) {
 		t.Errorf("status --debug = exit %d, traces %v", dr.code, traces)
 	}
 
-	lr := authRun(t, "default", "", func(g *Globals) error { return runAuthLogout(context.Background(), g, deps, false) })
+	lr := authRun(t, "default", "", func(g *Factory) error { return runAuthLogout(context.Background(), g, deps, false) })
 	if lr.code != 0 || mem.Len() != 0 {
 		t.Fatalf("logout = exit %d (%s), %d keychain items left", lr.code, lr.stderr, mem.Len())
 	}
@@ -186,7 +186,7 @@ func TestAuthLoginStatusLogout(t *testing.T) {
 	}
 	authAssertNoLeak(t, w, secret, r, sr, dr, lr)
 
-	lr = authRun(t, "default", "", func(g *Globals) error { return runAuthLogout(context.Background(), g, deps, true) })
+	lr = authRun(t, "default", "", func(g *Factory) error { return runAuthLogout(context.Background(), g, deps, true) })
 	cfg, _ = creds.LoadConfig(w.paths.ConfigFile)
 	if _, ok := cfg.Profile("default"); lr.code != 0 || ok {
 		t.Errorf("logout --all = exit %d, profile still there: %v", lr.code, ok)
@@ -228,13 +228,13 @@ func TestAuthLoginInputChecks(t *testing.T) {
 		"secret with space": {authLoginOptions{orgID: authTestOrgID, clientID: "client-a", secretStdin: true}, "two words", ExitUsage, "white space"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			r := authRun(t, "default", tc.stdin, func(g *Globals) error { return runAuthLogin(context.Background(), g, deps, tc.o) })
+			r := authRun(t, "default", tc.stdin, func(g *Factory) error { return runAuthLogin(context.Background(), g, deps, tc.o) })
 			if r.code != tc.code || !strings.Contains(r.stderr, tc.says) {
 				t.Errorf("exit %d, stderr %q; want exit %d mentioning %q", r.code, r.stderr, tc.code, tc.says)
 			}
 		})
 	}
-	r := authRun(t, "../etc", "s", func(g *Globals) error { return runAuthLogin(context.Background(), g, deps, authLoginOptions{}) })
+	r := authRun(t, "../etc", "s", func(g *Factory) error { return runAuthLogin(context.Background(), g, deps, authLoginOptions{}) })
 	if r.code != ExitUsage || !strings.Contains(r.stderr, "profile name") {
 		t.Errorf("unsafe profile name: exit %d, %s", r.code, r.stderr)
 	}
@@ -262,7 +262,7 @@ func TestAuthSeveralProfiles(t *testing.T) {
 			t.Errorf("status %s = exit %d, %+v", profile, r.code, st)
 		}
 	}
-	authRun(t, "default", "", func(g *Globals) error { return runAuthLogout(context.Background(), g, deps, true) })
+	authRun(t, "default", "", func(g *Factory) error { return runAuthLogout(context.Background(), g, deps, true) })
 	if r, st := authCheck(t, deps, "work"); r.code != 0 || !st.Usable || st.ClientID != "client-b" {
 		t.Errorf("logging out of default broke work: exit %d, %+v", r.code, st)
 	}
@@ -281,12 +281,12 @@ func TestAuthCorruptConfig(t *testing.T) {
 	if err := os.WriteFile(w.paths.ConfigFile, damaged, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for name, fn := range map[string]func(g *Globals) error{
-		"login": func(g *Globals) error {
+	for name, fn := range map[string]func(g *Factory) error{
+		"login": func(g *Factory) error {
 			return runAuthLogin(context.Background(), g, deps, authLoginOptions{orgID: authTestOrgID, clientID: "client-a", secretStdin: true})
 		},
-		"status":       func(g *Globals) error { return runAuthStatus(context.Background(), g, deps) },
-		"logout --all": func(g *Globals) error { return runAuthLogout(context.Background(), g, deps, true) },
+		"status":       func(g *Factory) error { return runAuthStatus(context.Background(), g, deps) },
+		"logout --all": func(g *Factory) error { return runAuthLogout(context.Background(), g, deps, true) },
 	} {
 		r := authRun(t, "default", "sentinel-a", fn)
 		if r.code != 1 || !strings.Contains(r.stderr, w.paths.ConfigFile) {
@@ -308,7 +308,7 @@ func TestAuthLoginWithEnvironmentSecret(t *testing.T) {
 	t.Cleanup(stuck.Release)
 	deps := w.deps(stuck, creds.DefaultKeychainTimeout)
 	t.Setenv(creds.EnvClientSecret, "sentinel-env")
-	r := authRun(t, "ci", "", func(g *Globals) error {
+	r := authRun(t, "ci", "", func(g *Factory) error {
 		return runAuthLogin(context.Background(), g, deps, authLoginOptions{orgID: authTestOrgID, clientID: "client-a"})
 	})
 	if r.code != 0 || !strings.Contains(r.stderr, "was not stored") {
@@ -370,11 +370,11 @@ func TestAuthInsecureStorage(t *testing.T) {
 	if sr.code != 0 || st.SecretLocation != "plaintext file" || st.PlaintextFile != deps.secrets.PlaintextPath() || st.Keychain != "no keychain here" {
 		t.Errorf("status = exit %d, %+v", sr.code, st)
 	}
-	human := authRun(t, "default", "", func(g *Globals) error { return runAuthStatus(context.Background(), g, deps) })
+	human := authRun(t, "default", "", func(g *Factory) error { return runAuthStatus(context.Background(), g, deps) })
 	if !strings.Contains(human.stderr, "WARNING: the client secret is stored unencrypted") {
 		t.Errorf("status does not flag plaintext storage:\n%s", human.stderr)
 	}
-	lr := authRun(t, "default", "", func(g *Globals) error { return runAuthLogout(context.Background(), g, deps, false) })
+	lr := authRun(t, "default", "", func(g *Factory) error { return runAuthLogout(context.Background(), g, deps, false) })
 	if lr.code != 0 {
 		t.Errorf("logout without keychain: exit %d, %s", lr.code, lr.stderr)
 	}
@@ -389,17 +389,17 @@ func TestAuthLocalPlatform(t *testing.T) {
 	w := newAuthWorld(t, nil)
 	mem := credstest.NewMemKeychain()
 	deps := w.deps(mem, time.Second)
-	local := func(fn func(g *Globals) error) func(g *Globals) error {
-		return func(g *Globals) error { g.Local = true; return fn(g) }
+	local := func(fn func(g *Factory) error) func(g *Factory) error {
+		return func(g *Factory) error { g.Local = true; return fn(g) }
 	}
 
-	r := authRun(t, "practice", "", local(func(g *Globals) error {
+	r := authRun(t, "practice", "", local(func(g *Factory) error {
 		return runAuthLogin(context.Background(), g, deps, authLoginOptions{})
 	}))
 	if r.code != 0 || !strings.Contains(r.stderr, "default secret") || mem.Len() != 0 {
 		t.Fatalf("login --local without values: exit %d, %d items stored\n%s", r.code, mem.Len(), r.stderr)
 	}
-	r = authRun(t, "practice", "sentinel-local\n", local(func(g *Globals) error {
+	r = authRun(t, "practice", "sentinel-local\n", local(func(g *Factory) error {
 		return runAuthLogin(context.Background(), g, deps, authLoginOptions{secretStdin: true})
 	}))
 	if v, _ := mem.Lookup(creds.Service, "practice/client-secret"); r.code != 0 || v != "sentinel-local" {

@@ -64,7 +64,7 @@ func benchSetup(b *testing.B, stand *localtest.StandIn, dest ...string) {
 		stand.Reset()
 		args := append([]string{"setup", "--local", "--non-interactive", "--json", "--profile", fmt.Sprintf("bench%d", n)}, dest...)
 		var errOut strings.Builder
-		g := &Globals{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &errOut}
+		g := &Factory{IO: &IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: &errOut}}
 		if code := Run(context.Background(), g, args); code != ExitOK {
 			b.Fatalf("setup exited %d: %s", code, errOut.String())
 		}

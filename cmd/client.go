@@ -44,14 +44,14 @@ type connection struct {
 	Close func()
 }
 
-// connect builds the aep client and flow session for g.Profile: profile from the config file, then
+// Connect builds the aep client and flow session for g.Profile: profile from the config file, then
 // o's overrides, then the environment (CIOAEP_PLATFORM_URL, CIOAEP_IMS_URL win over saved URLs), and the
 // client secret from o, CIOAEP_CLIENT_SECRET or the keychain. With --local (or a profile saved against
 // the local platform) it makes sure a local platform runs and fills in its default credentials. A
 // missing org id, client id or secret is a missingErr naming the flag that supplies it. Every command
 // that calls the Platform goes through here, so they all resolve credentials the same way.
-func connect(ctx context.Context, g *Globals, o overrides) (*connection, error) {
-	paths := creds.DefaultPaths()
+func (g *Factory) Connect(ctx context.Context, o overrides) (*connection, error) {
+	paths := g.paths()
 	if err := creds.CheckProfileName(g.Profile); err != nil {
 		return nil, usageErr("%v", err)
 	}
@@ -74,7 +74,7 @@ func connect(ctx context.Context, g *Globals, o overrides) (*connection, error) 
 		}
 	}
 	secret := o.ClientSecret
-	isLocal := g.Local || p.Platform == creds.PlatformLocal
+	isLocal := g.UsesLocalPlatform(p)
 	if isLocal {
 		// CIOAEP_PLATFORM_URL names a local platform served elsewhere (cioaep local serve --addr …); without
 		// it, use the one on the default address or start one in this process.
@@ -83,7 +83,7 @@ func connect(ctx context.Context, g *Globals, o overrides) (*connection, error) 
 		if base == "" {
 			var stop func()
 			var err error
-			if base, stop, err = ensureLocalPlatform(ctx, g.LocalAddr, localDataDir()); err != nil {
+			if base, stop, err = ensureLocalPlatform(ctx, g.LocalAddr, g.LocalDataDir()); err != nil {
 				return nil, fmt.Errorf("start the local platform: %w", err)
 			}
 			closers = append(closers, stop)
@@ -133,7 +133,7 @@ func connect(ctx context.Context, g *Globals, o overrides) (*connection, error) 
 		}
 		closers = append(closers, func() { w.Close() })
 		acfg.Trace = w
-		fmt.Fprintf(g.Stderr, "Writing an HTTP trace (secrets redacted) to %s\n", w.Name())
+		fmt.Fprintf(g.IO.ErrOut, "Writing an HTTP trace (secrets redacted) to %s\n", w.Name())
 	}
 	conn.Profile = p
 	conn.Client = aep.New(acfg)

@@ -24,7 +24,7 @@ import (
 )
 
 func init() {
-	register(func(root *cobra.Command, g *Globals) { root.AddCommand(newDoctorCmd(g)) })
+	register(func(root *cobra.Command, g *Factory) { root.AddCommand(newDoctorCmd(g)) })
 }
 
 // The checks doctor runs, in this order: each later one needs what the earlier ones establish, so a
@@ -57,15 +57,15 @@ type doctorCheck struct {
 }
 
 // doctorDeps is what doctor reaches outside the process for. Tests put a fake keychain behind secrets
-// and their own HTTP client behind endpoint; the Platform side goes through connect (client.go), which
+// and their own HTTP client behind endpoint; the Platform side goes through Factory.Connect (client.go), which
 // tests redirect with CIOAEP_PLATFORM_URL and CIOAEP_IMS_URL.
 type doctorDeps struct {
 	secrets  *creds.Secrets
 	endpoint *http.Client // for the webhook URL: no credentials, no redirects followed
 }
 
-func newDoctorDeps() doctorDeps {
-	return doctorDeps{secrets: creds.NewSecrets(creds.DefaultPaths()), endpoint: doctorHTTPClient()}
+func newDoctorDeps(g *Factory) doctorDeps {
+	return doctorDeps{secrets: g.Secrets(), endpoint: doctorHTTPClient()}
 }
 
 // doctorHTTPClient reports a redirect as the answer instead of following it: any HTTP answer from the
@@ -77,7 +77,7 @@ func doctorHTTPClient() *http.Client {
 	}
 }
 
-func newDoctorCmd(g *Globals) *cobra.Command {
+func newDoctorCmd(g *Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "doctor",
 		Short: "Check the keychain, profile, token, sandbox access, dataflow and endpoint, and say how to fix each problem",
@@ -91,14 +91,14 @@ func newDoctorCmd(g *Globals) *cobra.Command {
 Exits 1 when any check finds a problem. With --json, prints a list of {check, ok, problem, fix}.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runDoctor(cmd.Context(), g, newDoctorDeps())
+			return runDoctor(cmd.Context(), g, newDoctorDeps(g))
 		},
 	}
 }
 
 // doctorRun carries what one check learns to the next.
 type doctorRun struct {
-	g       *Globals
+	g       *Factory
 	deps    doctorDeps
 	paths   creds.Paths
 	checks  []doctorCheck
@@ -119,11 +119,11 @@ type doctorRun struct {
 	hasResult  bool
 }
 
-func runDoctor(ctx context.Context, g *Globals, deps doctorDeps) error {
+func runDoctor(ctx context.Context, g *Factory, deps doctorDeps) error {
 	if err := creds.CheckProfileName(g.Profile); err != nil {
 		return usageErr("%v", err)
 	}
-	d := &doctorRun{g: g, deps: deps, paths: creds.DefaultPaths(), local: g.Local}
+	d := &doctorRun{g: g, deps: deps, paths: g.paths(), local: g.Local}
 	defer func() {
 		if d.conn != nil {
 			d.conn.Close()
@@ -196,7 +196,8 @@ func (d *doctorRun) checkProfile() doctorCheck {
 	p, found := cfg.Profile(d.g.Profile)
 	p.Name = d.g.Profile
 	d.profile = p
-	d.local = d.g.Local || (p.Platform == creds.PlatformLocal && os.Getenv(aep.EnvPlatformURL) == "")
+	// A saved local profile redirected by CIOAEP_PLATFORM_URL is checked like any other platform.
+	d.local = d.g.UsesLocalPlatform(p) && (d.g.Local || os.Getenv(aep.EnvPlatformURL) == "")
 	if !found {
 		if d.g.Local {
 			d.profileOK = true
@@ -323,7 +324,7 @@ func (d *doctorRun) checkToken(ctx context.Context) doctorCheck {
 		}
 		return doctorFailed(doctorCheckToken, "cannot read the client secret: "+doctorErrString(d.secretErr), "Set "+creds.EnvClientSecret+" for this run, or run "+d.loginCmd("")+" again.")
 	}
-	conn, err := connect(ctx, d.g, overrides{ClientSecret: d.secret})
+	conn, err := d.g.Connect(ctx, overrides{ClientSecret: d.secret})
 	if err != nil {
 		return doctorFailed(doctorCheckToken, "cannot build a client for the profile: "+doctorErrString(err), "Run "+d.loginCmd("")+" again.")
 	}
@@ -549,14 +550,14 @@ func (d *doctorRun) report() error {
 		}
 	}
 	if d.g.JSON {
-		enc := json.NewEncoder(d.g.Stdout)
+		enc := json.NewEncoder(d.g.IO.Out)
 		enc.SetIndent("", "  ")
 		enc.SetEscapeHTML(false) // fixes quote command lines like --sandbox <name>
 		if err := enc.Encode(d.checks); err != nil {
 			return err
 		}
 	} else {
-		w := d.g.Stdout
+		w := d.g.IO.Out
 		for _, c := range d.checks {
 			mark, text := "✓", c.Detail
 			switch {

@@ -84,7 +84,7 @@ func (w *doctorWorld) serve(rw http.ResponseWriter, r *http.Request) {
 func doctorCLI(t *testing.T, args ...string) authResult {
 	t.Helper()
 	var out, errb bytes.Buffer
-	g := &Globals{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb}
+	g := &Factory{IO: &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errb}}
 	code := Run(context.Background(), g, args)
 	return authResult{code, out.String(), errb.String()}
 }
@@ -136,7 +136,7 @@ func runDoctorTest(t *testing.T, kc creds.Keychain, timeout time.Duration, paths
 
 func runDoctorDeps(t *testing.T, deps doctorDeps) doctorResult {
 	t.Helper()
-	r := authRun(t, "default", "", func(g *Globals) error {
+	r := authRun(t, "default", "", func(g *Factory) error {
 		g.JSON = true
 		return runDoctor(context.Background(), g, deps)
 	})
@@ -240,7 +240,7 @@ func TestDoctorHealthy(t *testing.T) {
 
 	// The people's form: one line per check, marks first, and a closing verdict.
 	var out, errb bytes.Buffer
-	g := &Globals{Profile: "default", Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb}
+	g := &Factory{Profile: "default", IO: &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errb}}
 	if err := runDoctor(context.Background(), g, doctorDeps{secrets: w.secrets(w.kc, time.Second), endpoint: doctorHTTPClient()}); err != nil {
 		t.Fatalf("doctor failed on a healthy setup: %v\n%s", err, out.String())
 	}
@@ -326,7 +326,7 @@ func TestDoctorChild(t *testing.T) {
 	if os.Getenv("CIOAEP_DOCTOR_CHILD") == "" {
 		t.Skip("only runs as TestDoctorNoKeychainProcess's child")
 	}
-	g := &Globals{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
+	g := &Factory{IO: &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}}
 	os.Exit(Run(context.Background(), g, []string{"doctor", "--json"}))
 }
 

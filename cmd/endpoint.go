@@ -13,7 +13,7 @@ import (
 )
 
 func init() {
-	register(func(root *cobra.Command, g *Globals) { root.AddCommand(newEndpointCmd(g)) })
+	register(func(root *cobra.Command, g *Factory) { root.AddCommand(NewCmdEndpoint(g, nil)) })
 }
 
 // endpointOptions are endpoint's flags.
@@ -24,7 +24,8 @@ type endpointOptions struct {
 	copier func(text string) ui.CopyResult
 }
 
-func newEndpointCmd(g *Globals) *cobra.Command {
+// NewCmdEndpoint builds endpoint; runF, when not nil, replaces the run (see NewCmdSetup).
+func NewCmdEndpoint(g *Factory, runF func(context.Context, *endpointOptions) error) *cobra.Command {
 	o := &endpointOptions{}
 	cmd := &cobra.Command{
 		Use:   "endpoint",
@@ -39,7 +40,12 @@ and the system clipboard, and says which of the two worked.`,
   cioaep endpoint --copy
   cioaep endpoint --json | jq -r .webhookUrl`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runEndpoint(cmd.Context(), g, o) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
+			return runEndpoint(cmd.Context(), g, o)
+		},
 	}
 	cmd.Flags().BoolVar(&o.Copy, "copy", false, "also copy the URL to the clipboard (OSC 52, then the system clipboard)")
 	return cmd
@@ -57,11 +63,11 @@ type endpointJSON struct {
 
 // runEndpoint prints the last setup's webhook URL and copies it when asked. A failed copy is not a failed
 // command: the URL is printed either way and the message says how to copy it by hand.
-func runEndpoint(_ context.Context, g *Globals, o *endpointOptions) error {
+func runEndpoint(_ context.Context, g *Factory, o *endpointOptions) error {
 	if err := creds.CheckProfileName(g.Profile); err != nil {
 		return usageErr("%v", err)
 	}
-	res, err := lastSetup(creds.DefaultPaths(), g.Profile)
+	res, err := lastSetup(g.paths(), g.Profile)
 	if err != nil {
 		return err
 	}
@@ -71,15 +77,15 @@ func runEndpoint(_ context.Context, g *Globals, o *endpointOptions) error {
 		if copier == nil {
 			// OSC 52 goes to stderr, and only when it is a terminal: stdout may be a pipe into a script,
 			// which must receive the URL and nothing else.
-			copier = ui.Copier(g.Stderr, wizardTerminal(g.Stderr))
+			copier = ui.Copier(g.IO.ErrOut, g.IO.IsStderrTTY())
 		}
 		r := copier(res.WebhookURL)
 		out.Copied = r.Message
-		fmt.Fprintln(g.Stderr, r.Message)
+		fmt.Fprintln(g.IO.ErrOut, r.Message)
 	}
 	if g.JSON {
-		return authJSON(g.Stdout, out)
+		return authJSON(g.IO.Out, out)
 	}
-	_, err = io.WriteString(g.Stdout, safetext.Line(res.WebhookURL)+"\n")
+	_, err = io.WriteString(g.IO.Out, safetext.Line(res.WebhookURL)+"\n")
 	return err
 }

@@ -59,7 +59,7 @@ func TestEndpointCopySaysWhatWorked(t *testing.T) {
 	stWriteResult(t, paths, flow.Result{WebhookURL: epURL})
 	var copied []string
 	var out, errb bytes.Buffer
-	g := &Globals{Profile: "default", JSON: true, Stdout: &out, Stderr: &errb}
+	g := &Factory{Profile: "default", JSON: true, IO: &IOStreams{Out: &out, ErrOut: &errb}}
 	o := &endpointOptions{Copy: true, copier: func(s string) ui.CopyResult {
 		copied = append(copied, s)
 		return ui.CopyResult{OK: true, Message: "Copied to the system clipboard."}
@@ -98,7 +98,7 @@ func TestEndpointCopyOSC52OnATerminal(t *testing.T) {
 		seen <- buf.String()
 	}()
 	var out bytes.Buffer
-	g := &Globals{Profile: "default", Stdout: &out, Stderr: tty}
+	g := &Factory{Profile: "default", IO: &IOStreams{Out: &out, ErrOut: tty}}
 	err = runEndpoint(context.Background(), g, &endpointOptions{Copy: true})
 	tty.Close()
 	if err != nil {

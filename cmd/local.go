@@ -12,19 +12,17 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/cioaep/cioaep/creds"
 	"github.com/cioaep/cioaep/flow/local"
 )
 
 func init() {
-	register(func(root *cobra.Command, g *Globals) { root.AddCommand(newLocalCmd(g)) })
+	register(func(root *cobra.Command, g *Factory) { root.AddCommand(newLocalCmd(g)) })
 }
 
 // localDefaultAddr is where `local serve` listens and where `cioaep --local` looks for a running one.
@@ -34,10 +32,7 @@ const localDefaultAddr = "127.0.0.1:8790"
 // private platform on a free port).
 const EnvLocalAddr = "CIOAEP_LOCAL_ADDR"
 
-// localDataDir is the local platform's default data directory.
-func localDataDir() string { return filepath.Join(creds.DefaultPaths().DataDir, "local") }
-
-func newLocalCmd(g *Globals) *cobra.Command {
+func newLocalCmd(g *Factory) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "local",
 		Short: "Run the embedded local platform, or list what it ingested",
@@ -59,7 +54,7 @@ type localServeOptions struct {
 	inletRate           int
 }
 
-func newLocalServeCmd(g *Globals) *cobra.Command {
+func newLocalServeCmd(g *Factory) *cobra.Command {
 	o := localServeOptions{}
 	c := &cobra.Command{
 		Use:   "serve",
@@ -72,7 +67,7 @@ func newLocalServeCmd(g *Globals) *cobra.Command {
 	}
 	f := c.Flags()
 	f.StringVar(&o.addr, "addr", localDefaultAddr, "`host:port` to listen on (port 0 picks a free one)")
-	f.StringVar(&o.dataDir, "data", localDataDir(), "`directory` holding the platform's SQLite file")
+	f.StringVar(&o.dataDir, "data", g.LocalDataDir(), "`directory` holding the platform's SQLite file")
 	f.BoolVar(&o.requireSignature, "require-signature", false, "refuse inlet events without a valid Customer.io X-CIO-Signature")
 	f.StringVar(&o.signingKeyEnv, "signing-key-env", "CIOAEP_SIGNING_KEY", "environment `variable` holding the Customer.io signing key")
 	f.StringVar(&o.clientID, "client-id", "", "accept only this client `id` at IMS (with the secret from --client-secret-env)")
@@ -83,7 +78,7 @@ func newLocalServeCmd(g *Globals) *cobra.Command {
 
 // runLocalServe listens, prints the base URL on stdout, and serves until SIGINT or SIGTERM, then lets
 // in-flight requests finish and closes the database.
-func runLocalServe(ctx context.Context, g *Globals, o localServeOptions) error {
+func runLocalServe(ctx context.Context, g *Factory, o localServeOptions) error {
 	cfg := local.Config{DataDir: o.dataDir, InletRate: o.inletRate}
 	if o.requireSignature {
 		cfg.SigningKey = os.Getenv(o.signingKeyEnv)
@@ -117,9 +112,9 @@ func runLocalServe(ctx context.Context, g *Globals, o localServeOptions) error {
 		fmt.Fprintln(g.Stderr, w)
 	}
 
-	fmt.Fprintln(g.Stdout, base)
-	fmt.Fprintf(g.Stderr, "Local platform listening on %s (data in %s, tenant %s).\n", base, o.dataDir, p.TenantID())
-	fmt.Fprintf(g.Stderr, "Use it with: CIOAEP_PLATFORM_URL=%s CIOAEP_IMS_URL=%s, or run `cioaep --local`. Ctrl-C stops it.\n", base, base)
+	fmt.Fprintln(g.IO.Out, base)
+	fmt.Fprintf(g.IO.ErrOut, "Local platform listening on %s (data in %s, tenant %s).\n", base, o.dataDir, p.TenantID())
+	fmt.Fprintf(g.IO.ErrOut, "Use it with: CIOAEP_PLATFORM_URL=%s CIOAEP_IMS_URL=%s, or run `cioaep --local`. Ctrl-C stops it.\n", base, base)
 
 	var serveErr error
 	select {
@@ -135,7 +130,7 @@ func runLocalServe(ctx context.Context, g *Globals, o localServeOptions) error {
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		return serveErr
 	}
-	fmt.Fprintln(g.Stderr, "Local platform stopped.")
+	fmt.Fprintln(g.IO.ErrOut, "Local platform stopped.")
 	return nil
 }
 
@@ -145,7 +140,7 @@ type localEventsOptions struct {
 	failed, follow   bool
 }
 
-func newLocalEventsCmd(g *Globals) *cobra.Command {
+func newLocalEventsCmd(g *Factory) *cobra.Command {
 	o := localEventsOptions{}
 	c := &cobra.Command{
 		Use:   "events",
@@ -156,7 +151,7 @@ failed event the reason and the event as received. With --json, one JSON object 
 		RunE: func(cmd *cobra.Command, _ []string) error { return runLocalEvents(cmd.Context(), g, o) },
 	}
 	f := c.Flags()
-	f.StringVar(&o.dataDir, "data", localDataDir(), "`directory` of the local platform")
+	f.StringVar(&o.dataDir, "data", g.LocalDataDir(), "`directory` of the local platform")
 	f.StringVar(&o.dataset, "dataset", "", "only events for this dataset `id`")
 	f.BoolVar(&o.failed, "failed", false, "only events that failed mapping or validation")
 	f.BoolVar(&o.follow, "follow", false, "keep printing new events until interrupted")
@@ -166,7 +161,7 @@ failed event the reason and the event as received. With --json, one JSON object 
 // localFollowInterval is how often --follow looks for new events.
 const localFollowInterval = 300 * time.Millisecond
 
-func runLocalEvents(ctx context.Context, g *Globals, o localEventsOptions) error {
+func runLocalEvents(ctx context.Context, g *Factory, o localEventsOptions) error {
 	events, err := local.OpenEventLog(o.dataDir)
 	if err != nil {
 		return err
@@ -174,7 +169,7 @@ func runLocalEvents(ctx context.Context, g *Globals, o localEventsOptions) error
 	defer events.Close()
 	// Events stream from the database to a buffer, so a log of any length takes constant memory and
 	// few writes; --follow flushes after each look.
-	out := bufio.NewWriterSize(g.Stdout, 64<<10)
+	out := bufio.NewWriterSize(g.IO.Out, 64<<10)
 	filter := local.EventFilter{DatasetID: o.dataset, Failed: o.failed}
 	var line []byte
 	for {
@@ -198,7 +193,7 @@ func runLocalEvents(ctx context.Context, g *Globals, o localEventsOptions) error
 		}
 		if !o.follow {
 			if filter.After == 0 && !g.JSON {
-				fmt.Fprintln(g.Stderr, "No events yet. Send one with `cioaep send-test`, or POST to the webhook URL.")
+				fmt.Fprintln(g.IO.ErrOut, "No events yet. Send one with `cioaep send-test`, or POST to the webhook URL.")
 			}
 			return nil
 		}

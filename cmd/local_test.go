@@ -47,7 +47,7 @@ func localServeInProcess(t *testing.T, dir string) (base string, stderr *localOu
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out, errOut := &localOutput{}, &localOutput{}
-	g := &Globals{Stdin: strings.NewReader(""), Stdout: out, Stderr: errOut}
+	g := &Factory{IO: &IOStreams{In: strings.NewReader(""), Out: out, ErrOut: errOut}}
 	code := make(chan int, 1)
 	go func() { code <- Run(ctx, g, []string{"local", "serve", "--addr", "127.0.0.1:0", "--data", dir}) }()
 	localWaitFor(t, "the base URL on stdout", func() bool { return strings.HasSuffix(out.String(), "\n") })
@@ -61,7 +61,7 @@ func localServeInProcess(t *testing.T, dir string) (base string, stderr *localOu
 // runCmd runs one command line and returns its exit code and output.
 func localRun(ctx context.Context, args ...string) (int, string, string) {
 	out, errOut := &localOutput{}, &localOutput{}
-	g := &Globals{Stdin: strings.NewReader(""), Stdout: out, Stderr: errOut}
+	g := &Factory{IO: &IOStreams{In: strings.NewReader(""), Out: out, ErrOut: errOut}}
 	code := Run(ctx, g, args)
 	return code, out.String(), errOut.String()
 }
@@ -84,7 +84,7 @@ func TestLocalServeAndEvents(t *testing.T) {
 	followOut := &localOutput{}
 	followDone := make(chan int, 1)
 	go func() {
-		g := &Globals{Stdin: strings.NewReader(""), Stdout: followOut, Stderr: &localOutput{}, JSON: true}
+		g := &Factory{IO: &IOStreams{In: strings.NewReader(""), Out: followOut, ErrOut: &localOutput{}}, JSON: true}
 		followDone <- Run(followCtx, g, []string{"local", "events", "--data", dir, "--follow", "--json"})
 	}()
 	localWaitFor(t, "the two stored events", func() bool { return strings.Count(followOut.String(), "\n") == 2 })

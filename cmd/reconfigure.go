@@ -15,7 +15,7 @@ import (
 )
 
 func init() {
-	register(func(root *cobra.Command, g *Globals) { root.AddCommand(newReconfigureCmd(g)) })
+	register(func(root *cobra.Command, g *Factory) { root.AddCommand(newReconfigureCmd(g)) })
 }
 
 // reconfigureOptions are reconfigure's flags: one per change the guided menu offers.
@@ -36,7 +36,7 @@ type reconfigureOptions struct {
 	appAPI  *http.Client
 }
 
-func newReconfigureCmd(g *Globals) *cobra.Command {
+func newReconfigureCmd(g *Factory) *cobra.Command {
 	o := &reconfigureOptions{}
 	cmd := &cobra.Command{
 		Use:   "reconfigure",
@@ -148,7 +148,7 @@ type reconfigureJSON struct {
 	Retired    []string `json:"retired,omitempty"` // kinds deleted by --retire or a move with --yes
 }
 
-func runReconfigure(ctx context.Context, g *Globals, o *reconfigureOptions) error {
+func runReconfigure(ctx context.Context, g *Factory, o *reconfigureOptions) error {
 	ch, err := o.changes()
 	if err != nil {
 		return err
@@ -158,7 +158,7 @@ func runReconfigure(ctx context.Context, g *Globals, o *reconfigureOptions) erro
 		return err
 	}
 	defer release()
-	conn, err := connect(ctx, g, overrides{})
+	conn, err := g.Connect(ctx, overrides{})
 	if err != nil {
 		return err
 	}
@@ -321,12 +321,12 @@ func printMappingChange(w io.Writer, mc flow.MappingChange) {
 	}
 }
 
-func printReconfigure(g *Globals, out reconfigureJSON) error {
+func printReconfigure(g *Factory, out reconfigureJSON) error {
 	if g.JSON {
-		return authJSON(g.Stdout, out)
+		return authJSON(g.IO.Out, out)
 	}
 	if out.WebhookURL != "" {
-		fmt.Fprintln(g.Stdout, out.WebhookURL)
+		fmt.Fprintln(g.IO.Out, out.WebhookURL)
 	}
 	return nil
 }

@@ -50,7 +50,7 @@ func newWebhookMoveWorld(t *testing.T) *webhookMoveWorld {
 
 func (w *webhookMoveWorld) reconfigure(o reconfigureOptions) (stdout, stderr string, err error) {
 	var out, errb bytes.Buffer
-	g := &Globals{Profile: "default", Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb}
+	g := &Factory{Profile: "default", IO: &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errb}}
 	o.nonInteractive, o.secrets = true, w.secrets
 	err = runReconfigure(context.Background(), g, &o)
 	return out.String(), errb.String(), err

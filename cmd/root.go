@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 
@@ -45,27 +44,8 @@ func missingErr(flag string) error {
 // silentErr exits with code without printing anything more: the command has already said what happened.
 func silentErr(code int) error { return &ExitError{Code: code} }
 
-// Globals are the flags every command accepts.
-type Globals struct {
-	Profile    string
-	Local      bool
-	JSON       bool
-	Accessible bool
-	Debug      bool
-
-	// LocalAddr is where --local looks for a running local platform and starts one when none answers:
-	// CIOAEP_LOCAL_ADDR, else 127.0.0.1:8790. Empty (what tests leave it) starts one in this process on
-	// a free loopback port and never adopts a platform someone else runs, so no test depends on what
-	// listens on the machine.
-	LocalAddr string
-
-	Stdin  io.Reader
-	Stdout io.Writer
-	Stderr io.Writer
-}
-
 // NewRoot builds the command tree around g. Tests call it with their own writers.
-func NewRoot(g *Globals) *cobra.Command {
+func NewRoot(g *Factory) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "cioaep",
 		Short: "Connect Customer.io reporting webhooks to an Adobe Experience Platform dataflow",
@@ -76,9 +56,9 @@ Run it with --local to practise against the embedded local platform, with no Ado
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
 	}
-	root.SetIn(g.Stdin)
-	root.SetOut(g.Stdout)
-	root.SetErr(g.Stderr)
+	root.SetIn(g.IO.In)
+	root.SetOut(g.IO.Out)
+	root.SetErr(g.IO.ErrOut)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &ExitError{Code: ExitUsage, Err: err} })
 
 	pf := root.PersistentFlags()
@@ -95,20 +75,20 @@ Run it with --local to practise against the embedded local platform, with no Ado
 }
 
 // commands lists the constructors that add subcommands; each command file registers itself in init.
-var commands []func(root *cobra.Command, g *Globals)
+var commands []func(root *cobra.Command, g *Factory)
 
-func register(add func(root *cobra.Command, g *Globals)) { commands = append(commands, add) }
+func register(add func(root *cobra.Command, g *Factory)) { commands = append(commands, add) }
 
 // Execute runs the command line and returns the process exit code.
 func Execute() int {
-	g := &Globals{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, LocalAddr: firstOf(os.Getenv(EnvLocalAddr), localDefaultAddr)}
+	g := NewFactory()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	return Run(ctx, g, os.Args[1:])
 }
 
 // Run executes args against a fresh command tree and maps the outcome to an exit code.
-func Run(ctx context.Context, g *Globals, args []string) int {
+func Run(ctx context.Context, g *Factory, args []string) int {
 	root := NewRoot(g)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
@@ -127,6 +107,6 @@ func Run(ctx context.Context, g *Globals, args []string) int {
 	} else if isUsage(err) {
 		code = ExitUsage
 	}
-	fmt.Fprintf(g.Stderr, "cioaep: %s\n", safetext.Block(err.Error()))
+	fmt.Fprintf(g.IO.ErrOut, "cioaep: %s\n", safetext.Block(err.Error()))
 	return code
 }

@@ -27,7 +27,7 @@ import (
 )
 
 func init() {
-	register(func(root *cobra.Command, g *Globals) { root.AddCommand(newSendTestCmd(g)) })
+	register(func(root *cobra.Command, g *Factory) { root.AddCommand(newSendTestCmd(g)) })
 }
 
 // syncBudget is how many events one send-test run asks to validate synchronously. Adobe (and the local
@@ -49,7 +49,7 @@ type sendTestOptions struct {
 	Wait    time.Duration // --wait: how long to wait for mapped records on the local platform
 }
 
-func newSendTestCmd(g *Globals) *cobra.Command {
+func newSendTestCmd(g *Factory) *cobra.Command {
 	o := &sendTestOptions{}
 	cmd := &cobra.Command{
 		Use:   "send-test",
@@ -95,8 +95,8 @@ type sendTestResult struct {
 }
 
 // runSendTest sends the chosen samples and reports each result; any failure exits 1.
-func runSendTest(ctx context.Context, g *Globals, o *sendTestOptions) error {
-	paths := creds.DefaultPaths()
+func runSendTest(ctx context.Context, g *Factory, o *sendTestOptions) error {
+	paths := g.paths()
 	if err := creds.CheckProfileName(g.Profile); err != nil {
 		return usageErr("%v", err)
 	}
@@ -115,8 +115,7 @@ func runSendTest(ctx context.Context, g *Globals, o *sendTestOptions) error {
 	prof, _ := cfg.Profile(g.Profile)
 
 	dataDir := firstOf(o.DataDir, filepath.Join(paths.DataDir, "local"))
-	// --local speaks for a profile that does not say which platform it was set up on.
-	localProfile := prof.Platform == creds.PlatformLocal || (prof.Platform == "" && g.Local)
+	localProfile := g.UsesLocalPlatform(prof)
 	endpoint, isLocal, stop, err := sendTestTarget(ctx, g.LocalAddr, localProfile, res.WebhookURL, dataDir)
 	if err != nil {
 		return err
@@ -125,13 +124,13 @@ func runSendTest(ctx context.Context, g *Globals, o *sendTestOptions) error {
 
 	batch := testBatch{
 		Endpoint: endpoint, Local: isLocal, DataDir: dataDir, DatasetID: res.DatasetID,
-		Key:  signingKey(ctx, creds.NewSecrets(paths), g.Profile, g.Stderr),
-		Sync: isLocal || o.Sync, Wait: o.Wait, Notes: g.Stderr,
+		Key:  signingKey(ctx, creds.NewSecrets(paths), g.Profile, g.IO.ErrOut),
+		Sync: isLocal || o.Sync, Wait: o.Wait, Notes: g.IO.ErrOut,
 	}
 	if !batch.Sync {
-		fmt.Fprintln(g.Stderr, "Sending without syncValidation (Adobe allows it only in development sandboxes): a 200 means received, not yet validated. Add --sync in a development sandbox.")
+		fmt.Fprintln(g.IO.ErrOut, "Sending without syncValidation (Adobe allows it only in development sandboxes): a 200 means received, not yet validated. Add --sync in a development sandbox.")
 	}
-	fmt.Fprintf(g.Stderr, "Sending %s to %s\n", plural(len(samples), "test event"), safetext.Line(endpoint))
+	fmt.Fprintf(g.IO.ErrOut, "Sending %s to %s\n", plural(len(samples), "test event"), safetext.Line(endpoint))
 	results, err := batch.send(ctx, samples)
 	if err != nil {
 		return err
@@ -532,9 +531,9 @@ func applyEvent(r *sendTestResult, e local.Event) {
 
 // printSendTest prints one line per event (or one JSON object per line with --json) and a summary on
 // stderr; any failure exits 1.
-func printSendTest(g *Globals, results []sendTestResult) error {
+func printSendTest(g *Factory, results []sendTestResult) error {
 	failed := 0
-	enc := json.NewEncoder(g.Stdout)
+	enc := json.NewEncoder(g.IO.Out)
 	for _, r := range results {
 		if !r.OK {
 			failed++
@@ -553,18 +552,18 @@ func printSendTest(g *Globals, results []sendTestResult) error {
 		if r.Status != 0 {
 			status = fmt.Sprint(r.Status)
 		}
-		fmt.Fprintf(g.Stdout, "%s %-34s %s %5d ms  %s\n", mark, r.Event, status, r.Millis, safetext.Line(r.Reason))
+		fmt.Fprintf(g.IO.Out, "%s %-34s %s %5d ms  %s\n", mark, r.Event, status, r.Millis, safetext.Line(r.Reason))
 		if len(r.Record) > 0 {
-			fmt.Fprintf(g.Stdout, "    %s\n", cut(safetext.Line(compactJSON(r.Record)), 160))
+			fmt.Fprintf(g.IO.Out, "    %s\n", cut(safetext.Line(compactJSON(r.Record)), 160))
 		}
 	}
 	if failed > 0 {
 		return &ExitError{Code: ExitFailed, Err: fmt.Errorf("%d of %d test events failed: fix what the reasons say, then run cioaep send-test again", failed, len(results))}
 	}
 	if len(results) == 1 {
-		fmt.Fprintln(g.Stderr, "The test event was accepted.")
+		fmt.Fprintln(g.IO.ErrOut, "The test event was accepted.")
 	} else {
-		fmt.Fprintf(g.Stderr, "All %d test events were accepted.\n", len(results))
+		fmt.Fprintf(g.IO.ErrOut, "All %d test events were accepted.\n", len(results))
 	}
 	return nil
 }

@@ -31,7 +31,7 @@ type stResult struct {
 func stRun(t *testing.T, args ...string) stResult {
 	t.Helper()
 	var out, errb bytes.Buffer
-	g := &Globals{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb}
+	g := &Factory{IO: &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errb}}
 	code := Run(context.Background(), g, args)
 	return stResult{code, out.String(), errb.String()}
 }

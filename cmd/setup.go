@@ -15,7 +15,7 @@ import (
 )
 
 func init() {
-	register(func(root *cobra.Command, g *Globals) { root.AddCommand(newSetupCmd(g)) })
+	register(func(root *cobra.Command, g *Factory) { root.AddCommand(NewCmdSetup(g, nil)) })
 }
 
 // setupOptions are setup's flags. Every prompt of the wizard has one, so CI can run setup unattended.
@@ -38,7 +38,9 @@ type setupOptions struct {
 	dryRun           bool
 }
 
-func newSetupCmd(g *Globals) *cobra.Command {
+// NewCmdSetup builds setup. runF replaces the run, so a test can stop after the flags became options;
+// nil runs it.
+func NewCmdSetup(g *Factory, runF func(context.Context, *setupOptions) error) *cobra.Command {
 	o := &setupOptions{}
 	cmd := &cobra.Command{
 		Use:   "setup",
@@ -54,6 +56,9 @@ Non-interactive, the client secret comes from CIOAEP_CLIENT_SECRET or --client-s
       --sandbox prod --dataset 5c8c3c555033b814b69f947f --mapping mapping.json --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
 			if !o.nonInteractive {
 				return runWizard(cmd, g)
 			}
@@ -82,13 +87,13 @@ Non-interactive, the client secret comes from CIOAEP_CLIENT_SECRET or --client-s
 }
 
 // runSetup is non-interactive setup: flags → plan → Review (dry run) or Apply → result and profile.
-func runSetup(ctx context.Context, g *Globals, o *setupOptions) error {
+func runSetup(ctx context.Context, g *Factory, o *setupOptions) error {
 	plan, err := o.plan()
 	if err != nil {
 		return err
 	}
 	if o.secretStdin {
-		if o.creds.ClientSecret, err = readClientSecretStdin(g.Stdin); err != nil {
+		if o.creds.ClientSecret, err = readClientSecretStdin(g.IO.In); err != nil {
 			return usageErr("%v", err)
 		}
 	}
@@ -99,7 +104,7 @@ func runSetup(ctx context.Context, g *Globals, o *setupOptions) error {
 		}
 		defer release()
 	}
-	conn, err := connect(ctx, g, o.creds)
+	conn, err := g.Connect(ctx, o.creds)
 	if err != nil {
 		return err
 	}
@@ -111,7 +116,7 @@ func runSetup(ctx context.Context, g *Globals, o *setupOptions) error {
 		if plan.Mapping, err = suggestForSetup(ctx, s, plan); err != nil {
 			return setupFailed(ctx, err)
 		}
-		fmt.Fprintf(g.Stderr, "No --mapping given: using %d rules suggested from the schema's field names.\n", len(plan.Mapping))
+		fmt.Fprintf(g.IO.ErrOut, "No --mapping given: using %d rules suggested from the schema's field names.\n", len(plan.Mapping))
 	}
 	if o.dryRun {
 		steps, err := s.Review(ctx, plan)
@@ -120,7 +125,7 @@ func runSetup(ctx context.Context, g *Globals, o *setupOptions) error {
 		}
 		return printSetupReview(g, steps)
 	}
-	res, err := s.Apply(ctx, plan, setupProgress(g.Stderr))
+	res, err := s.Apply(ctx, plan, setupProgress(g.IO.ErrOut))
 	if err != nil {
 		return setupFailed(ctx, err)
 	}
@@ -211,16 +216,16 @@ func setupProgress(w io.Writer) func(flow.Step) {
 
 // printSetupResult prints the webhook URL alone on stdout (easy to capture in a script), or the whole
 // result as JSON with --json.
-func printSetupResult(g *Globals, r flow.Result) error {
+func printSetupResult(g *Factory, r flow.Result) error {
 	if g.JSON {
-		return authJSON(g.Stdout, r)
+		return authJSON(g.IO.Out, r)
 	}
-	fmt.Fprintf(g.Stderr, "Dataflow ready: %d created, %d reused. Paste this URL into Customer.io (Reporting Webhooks → Webhook Endpoint):\n", len(r.Created), len(r.Reused))
-	fmt.Fprintln(g.Stdout, safetext.Line(r.WebhookURL))
+	fmt.Fprintf(g.IO.ErrOut, "Dataflow ready: %d created, %d reused. Paste this URL into Customer.io (Reporting Webhooks → Webhook Endpoint):\n", len(r.Created), len(r.Reused))
+	fmt.Fprintln(g.IO.Out, safetext.Line(r.WebhookURL))
 	return nil
 }
 
-func printSetupReview(g *Globals, steps []flow.PlannedStep) error {
+func printSetupReview(g *Factory, steps []flow.PlannedStep) error {
 	if g.JSON {
 		type line struct {
 			Step   string `json:"step"`
@@ -231,11 +236,11 @@ func printSetupReview(g *Globals, steps []flow.PlannedStep) error {
 		for i, s := range steps {
 			out[i] = line{s.Name, s.Action, s.Detail}
 		}
-		return authJSON(g.Stdout, out)
+		return authJSON(g.IO.Out, out)
 	}
-	fmt.Fprintln(g.Stderr, "Dry run: nothing was created. setup would:")
+	fmt.Fprintln(g.IO.ErrOut, "Dry run: nothing was created. setup would:")
 	for _, s := range steps {
-		fmt.Fprintf(g.Stdout, "%-7s %-20s %s\n", s.Action, s.Name, safetext.Line(s.Detail))
+		fmt.Fprintf(g.IO.Out, "%-7s %-20s %s\n", s.Action, s.Name, safetext.Line(s.Detail))
 	}
 	return nil
 }

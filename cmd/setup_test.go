@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -105,7 +106,7 @@ func (w *setupWorld) run(t *testing.T, args ...string) setupRun {
 		t.Setenv(k, v)
 	}
 	var out, errb bytes.Buffer
-	g := &Globals{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb}
+	g := &Factory{IO: &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errb}}
 	code := Run(context.Background(), g, args)
 	return setupRun{code, out.String(), errb.String()}
 }
@@ -303,7 +304,7 @@ func TestSetupMissingValues(t *testing.T) {
 	}
 	t.Setenv(creds.EnvClientSecret, "")
 	var out, errb bytes.Buffer
-	g := &Globals{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb}
+	g := &Factory{IO: &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errb}}
 	code := Run(context.Background(), g, []string{"setup", "--non-interactive", "--org-id", local.OrgID, "--client-id", "c", "--dataset", "x", "--client-secret-stdin"})
 	if code != ExitUsage || !strings.Contains(errb.String(), "stdin was empty") {
 		t.Errorf("empty --client-secret-stdin: exit %d %s", code, errb.String())
@@ -398,7 +399,7 @@ func TestSetupChild(t *testing.T) {
 	if args == "" {
 		t.Skip("only runs as TestSetupKilledAtEveryCall's child")
 	}
-	g := &Globals{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
+	g := &Factory{IO: &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}}
 	os.Exit(Run(context.Background(), g, strings.Split(args, "\x1f")))
 }
 
@@ -412,7 +413,7 @@ func TestSetupLocalNeedsNoCredentials(t *testing.T) {
 	}
 	run := func(args ...string) setupRun {
 		var out, errb bytes.Buffer
-		code := Run(context.Background(), &Globals{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb}, args)
+		code := Run(context.Background(), &Factory{IO: &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errb}}, args)
 		return setupRun{code, out.String(), errb.String()}
 	}
 	first := run("setup", "--local", "--non-interactive", "--new-dataset", "Customer.io events", "--new-schema")
@@ -431,4 +432,22 @@ func TestSetupLocalNeedsNoCredentials(t *testing.T) {
 func inletOf(webhook string) string {
 	_, path, _ := strings.Cut(strings.TrimPrefix(strings.TrimSpace(webhook), "http://"), "/")
 	return path
+}
+
+// TestNewCmdSetupFlags stops setup before it runs: the flags become options, without a platform or a
+// home directory.
+func TestNewCmdSetupFlags(t *testing.T) {
+	t.Parallel()
+	var got *setupOptions
+	f := &Factory{IO: &IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: io.Discard}}
+	c := NewCmdSetup(f, func(_ context.Context, o *setupOptions) error { got = o; return nil })
+	c.SetArgs([]string{"--non-interactive", "--org-id", "o@AdobeOrg", "--client-id", "c", "--dataset", "ds1", "--events", "email,sms", "--partial-ingestion", "5"})
+	if err := c.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	plan, err := got.plan()
+	if err != nil || !got.nonInteractive || got.creds.OrgID != "o@AdobeOrg" || got.creds.ClientID != "c" ||
+		plan.Destination.DatasetID != "ds1" || len(plan.Events) != 2 || plan.Options.PartialIngestionPercent != 5 {
+		t.Errorf("options = %+v, plan %+v, %v", got, plan, err)
+	}
 }

@@ -15,7 +15,7 @@ import (
 )
 
 func init() {
-	register(func(root *cobra.Command, g *Globals) { root.AddCommand(newStatusCmd(g)) })
+	register(func(root *cobra.Command, g *Factory) { root.AddCommand(newStatusCmd(g)) })
 }
 
 // statusOptions are status's dependencies; the command has no flags of its own beyond the globals.
@@ -25,7 +25,7 @@ type statusOptions struct {
 	secrets *creds.Secrets
 }
 
-func newStatusCmd(g *Globals) *cobra.Command {
+func newStatusCmd(g *Factory) *cobra.Command {
 	o := &statusOptions{}
 	return &cobra.Command{
 		Use:   "status",
@@ -111,20 +111,20 @@ type statusTotals struct {
 }
 
 // runStatus gathers the report, prints it, and exits 1 when it lists anything needing attention. It
-// reads the secret itself (rather than through connect) so that an unusable secret is reported, with the
+// reads the secret itself (rather than through Connect) so that an unusable secret is reported, with the
 // rest of what is known, instead of ending the command.
-func runStatus(ctx context.Context, g *Globals, o *statusOptions) error {
+func runStatus(ctx context.Context, g *Factory, o *statusOptions) error {
 	if err := creds.CheckProfileName(g.Profile); err != nil {
 		return usageErr("%v", err)
 	}
-	paths := creds.DefaultPaths()
+	paths := g.paths()
 	cfg, err := creds.LoadConfig(paths.ConfigFile)
 	if err != nil {
 		return err
 	}
 	r := statusReport{Profile: g.Profile, Platform: creds.PlatformAdobe, Runs: []statusRun{}, Found: []statusFlow{}, Attention: []string{}}
 	p, known := cfg.Profile(g.Profile)
-	if g.Local || p.Platform == creds.PlatformLocal {
+	if g.UsesLocalPlatform(p) {
 		r.Platform = creds.PlatformLocal
 	}
 	r.Sandbox = firstOf(p.Sandbox, "prod")
@@ -142,7 +142,7 @@ func runStatus(ctx context.Context, g *Globals, o *statusOptions) error {
 		r.Attention = append(r.Attention, "the client secret cannot be used: "+r.Secret.Problem)
 		return finishStatus(g, r)
 	}
-	conn, err := connect(ctx, g, overrides{ClientSecret: secret})
+	conn, err := g.Connect(ctx, overrides{ClientSecret: secret})
 	if err != nil {
 		return err
 	}
@@ -234,10 +234,10 @@ func rfc3339(t time.Time) string {
 
 // finishStatus prints r (JSON on stdout, or text for people) and turns "needs attention" into exit 1
 // without repeating what the report already says.
-func finishStatus(g *Globals, r statusReport) error {
+func finishStatus(g *Factory, r statusReport) error {
 	r.OK = len(r.Attention) == 0
 	if g.JSON {
-		if err := authJSON(g.Stdout, r); err != nil {
+		if err := authJSON(g.IO.Out, r); err != nil {
 			return err
 		}
 	} else {

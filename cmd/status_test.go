@@ -69,7 +69,7 @@ type opsRun struct {
 
 func (w *opsWorld) run(args ...string) opsRun {
 	var out, errb bytes.Buffer
-	g := &Globals{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb}
+	g := &Factory{IO: &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errb}}
 	code := Run(context.Background(), g, args)
 	return opsRun{code, out.String(), errb.String()}
 }
@@ -248,7 +248,7 @@ func TestStatusSecretLocation(t *testing.T) {
 	secrets := creds.NewSecrets(creds.DefaultPaths(), creds.WithKeychain(kc, time.Second))
 	status := func() (map[string]any, error) {
 		var out, errb bytes.Buffer
-		g := &Globals{Profile: "default", JSON: true, Stdout: &out, Stderr: &errb}
+		g := &Factory{Profile: "default", JSON: true, IO: &IOStreams{Out: &out, ErrOut: &errb}}
 		err := runStatus(context.Background(), g, &statusOptions{secrets: secrets})
 		return decodeStatus(t, out.String()), err
 	}

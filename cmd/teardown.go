@@ -13,7 +13,7 @@ import (
 )
 
 func init() {
-	register(func(root *cobra.Command, g *Globals) { root.AddCommand(newTeardownCmd(g)) })
+	register(func(root *cobra.Command, g *Factory) { root.AddCommand(newTeardownCmd(g)) })
 }
 
 // teardownOptions are teardown's flags.
@@ -21,7 +21,7 @@ type teardownOptions struct {
 	yes, dryRun, includeDataset bool
 }
 
-func newTeardownCmd(g *Globals) *cobra.Command {
+func newTeardownCmd(g *Factory) *cobra.Command {
 	o := &teardownOptions{}
 	cmd := &cobra.Command{
 		Use:   "teardown",
@@ -58,13 +58,13 @@ type teardownLine struct {
 	Done   bool   `json:"done"`
 }
 
-func runTeardown(ctx context.Context, g *Globals, o *teardownOptions) error {
+func runTeardown(ctx context.Context, g *Factory, o *teardownOptions) error {
 	release, err := lockProfile(g, "cioaep teardown")
 	if err != nil {
 		return err
 	}
 	defer release()
-	conn, err := connect(ctx, g, overrides{})
+	conn, err := g.Connect(ctx, overrides{})
 	if err != nil {
 		return err
 	}
@@ -91,10 +91,10 @@ func runTeardown(ctx context.Context, g *Globals, o *teardownOptions) error {
 		printTeardownPlan(people, items, false)
 	}
 	if !o.yes {
-		if !wizardTerminal(g.Stdin) {
+		if !g.IO.IsStdinTTY() {
 			return missingErr("--yes (teardown deletes " + plural(deletes, "resource") + ")")
 		}
-		if !confirm(g.Stdin, people, fmt.Sprintf("Delete %s? [y/N] ", plural(deletes, "resource"))) {
+		if !confirm(g.IO.In, people, fmt.Sprintf("Delete %s? [y/N] ", plural(deletes, "resource"))) {
 			fmt.Fprintln(people, "Nothing was deleted.")
 			return nil
 		}
@@ -148,7 +148,7 @@ func printTeardownPlan(w io.Writer, items []flow.TeardownItem, dry bool) {
 }
 
 // printTeardownJSON prints the items with --json; done is nil for a dry run.
-func printTeardownJSON(g *Globals, items []flow.TeardownItem, done map[string]bool) error {
+func printTeardownJSON(g *Factory, items []flow.TeardownItem, done map[string]bool) error {
 	if !g.JSON {
 		return nil
 	}
@@ -156,7 +156,7 @@ func printTeardownJSON(g *Globals, items []flow.TeardownItem, done map[string]bo
 	for i, it := range items {
 		out[i] = teardownLine{Kind: it.Kind, ID: it.ID, Name: it.Name, Action: it.Action, Reason: it.Reason, Done: done[it.Kind+it.ID]}
 	}
-	return authJSON(g.Stdout, out)
+	return authJSON(g.IO.Out, out)
 }
 
 // confirm asks a yes/no question on a terminal; anything but y or yes is no.

@@ -9,13 +9,12 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/cioaep/cioaep/creds"
 	"github.com/cioaep/cioaep/flow"
 	"github.com/cioaep/cioaep/ui"
 )
 
 func init() {
-	register(func(root *cobra.Command, g *Globals) { root.AddCommand(newWatchCmd(g)) })
+	register(func(root *cobra.Command, g *Factory) { root.AddCommand(newWatchCmd(g)) })
 }
 
 // watchOptions are watch's flags.
@@ -25,7 +24,7 @@ type watchOptions struct {
 	Once       bool
 }
 
-func newWatchCmd(g *Globals) *cobra.Command {
+func newWatchCmd(g *Factory) *cobra.Command {
 	o := &watchOptions{}
 	cmd := &cobra.Command{
 		Use:   "watch",
@@ -57,18 +56,18 @@ Accessible mode, and output that is not a terminal, print the same figures as pl
 }
 
 // runWatch connects, then shows the monitor full screen, or prints each refresh as JSON or plain lines.
-func runWatch(ctx context.Context, g *Globals, o *watchOptions) error {
+func runWatch(ctx context.Context, g *Factory, o *watchOptions) error {
 	if o.QuietAfter <= 0 {
 		return usageErr("--quiet-after must be positive, such as 15m")
 	}
-	conn, err := connect(ctx, g, overrides{})
+	conn, err := g.Connect(ctx, overrides{})
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
 	// A profile set up against `cioaep local serve` through CIOAEP_PLATFORM_URL is on the local platform
 	// too: its health check says so, and only it reports events by type.
-	local := conn.Profile.Platform == creds.PlatformLocal || isLocalPlatform(ctx, conn.Profile.PlatformURL)
+	local := g.UsesLocalPlatform(conn.Profile) || isLocalPlatform(ctx, conn.Profile.PlatformURL)
 	interval := o.Interval
 	if interval == 0 {
 		interval = flow.DefaultIntervalAdobe
@@ -83,17 +82,17 @@ func runWatch(ctx context.Context, g *Globals, o *watchOptions) error {
 	if local {
 		platform = ui.Local
 	}
-	if !g.JSON && !o.Once && !g.Accessible && wizardTerminal(g.Stdin) && wizardTerminal(g.Stdout) {
+	if !g.JSON && !o.Once && !g.Accessible && g.IO.CanPrompt() {
 		return ui.RunWatch(ctx, ui.Deps{Profile: g.Profile, Local: local}, conn.Session, platform,
-			ui.WatchOptions{Interval: interval, QuietAfter: o.QuietAfter}, g.Stdin, g.Stdout)
+			ui.WatchOptions{Interval: interval, QuietAfter: o.QuietAfter}, g.IO.In, g.IO.Out)
 	}
 	print := func(s flow.Snapshot) error {
-		ui.WatchText(g.Stdout, s)
-		_, err := io.WriteString(g.Stdout, "\n")
+		ui.WatchText(g.IO.Out, s)
+		_, err := io.WriteString(g.IO.Out, "\n")
 		return err
 	}
 	if g.JSON {
-		enc := json.NewEncoder(g.Stdout)
+		enc := json.NewEncoder(g.IO.Out)
 		print = func(s flow.Snapshot) error { return enc.Encode(s) }
 	}
 	return watchLoop(ctx, conn.Session, flow.MonitorOptions{Local: local, QuietAfter: o.QuietAfter}, interval, o.Once, print)

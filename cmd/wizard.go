@@ -22,16 +22,16 @@ import (
 
 // The root command itself (cioaep with no subcommand) is the wizard.
 func init() {
-	register(func(root *cobra.Command, g *Globals) {
+	register(func(root *cobra.Command, g *Factory) {
 		root.RunE = func(cmd *cobra.Command, _ []string) error { return runWizard(cmd, g) }
 	})
 }
 
 // runWizard starts the interactive setup: the full-screen wizard on a terminal, plain line prompts with
 // --accessible, and without a terminal a usage error that shows the equivalent non-interactive command.
-func runWizard(cmd *cobra.Command, g *Globals) error {
+func runWizard(cmd *cobra.Command, g *Factory) error {
 	ctx := cmd.Context()
-	if !g.Accessible && (!wizardTerminal(g.Stdin) || !wizardTerminal(g.Stdout)) {
+	if !g.Accessible && !g.IO.CanPrompt() {
 		return usageErr("%s", (&wizardEnv{g: g}).nonInteractiveHint())
 	}
 	release, err := lockProfile(g, "cioaep (wizard)")
@@ -44,8 +44,8 @@ func runWizard(cmd *cobra.Command, g *Globals) error {
 	var res flow.Result
 	switch {
 	case g.Accessible:
-		pr := ui.Prompter{In: g.Stdin, Out: g.Stdout}
-		if f, ok := g.Stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		pr := ui.Prompter{In: g.IO.In, Out: g.IO.Out}
+		if f, ok := g.IO.In.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 			pr.ReadSecret = func() (string, error) {
 				b, err := term.ReadPassword(int(f.Fd()))
 				return string(b), err
@@ -54,14 +54,14 @@ func runWizard(cmd *cobra.Command, g *Globals) error {
 		res, err = ui.RunAccessible(ctx, w.deps(), pr)
 	default:
 		deps := w.deps()
-		deps.Copy = ui.Copier(g.Stdout, true)
+		deps.Copy = ui.Copier(g.IO.Out, true)
 		// Plain cioaep on a profile that already has a dataflow (or whose sandbox has one to adopt) opens the
 		// reconfiguration menu; cioaep setup always sets up.
 		if conn := w.profileConnection(ctx, cmd); conn != nil {
-			res, err = ui.RunMenu(ctx, deps, conn.Session, menuOptions(conn, true), g.Stdin, g.Stdout)
+			res, err = ui.RunMenu(ctx, deps, conn.Session, menuOptions(conn, true), g.IO.In, g.IO.Out)
 			break
 		}
-		res, err = ui.Run(ctx, deps, g.Stdin, g.Stdout)
+		res, err = ui.Run(ctx, deps, g.IO.In, g.IO.Out)
 	}
 	if errors.Is(err, ui.ErrQuit) {
 		return &ExitError{Code: ExitInterrupted, Err: err}
@@ -71,7 +71,7 @@ func runWizard(cmd *cobra.Command, g *Globals) error {
 	}
 	// The wizard's screen is gone once it exits; the URL stays in the scrollback.
 	if res.WebhookURL != "" { // empty after the menu deleted the dataflow
-		fmt.Fprintf(g.Stdout, "Webhook URL for Customer.io:\n%s\n", safetext.Line(res.WebhookURL))
+		fmt.Fprintf(g.IO.Out, "Webhook URL for Customer.io:\n%s\n", safetext.Line(res.WebhookURL))
 	}
 	return nil
 }
@@ -85,7 +85,7 @@ func (w *wizardEnv) profileConnection(ctx context.Context, cmd *cobra.Command) *
 		return nil
 	}
 	if !w.g.Local {
-		cfg, err := creds.LoadConfig(creds.DefaultPaths().ConfigFile)
+		cfg, err := w.g.config()
 		if err != nil {
 			return nil
 		}
@@ -93,7 +93,7 @@ func (w *wizardEnv) profileConnection(ctx context.Context, cmd *cobra.Command) *
 			return nil
 		}
 	}
-	conn, err := connect(ctx, w.g, overrides{})
+	conn, err := w.g.Connect(ctx, overrides{})
 	if err != nil {
 		return nil // setup's credentials step shows what is wrong, and how to fix it
 	}
@@ -111,8 +111,8 @@ func menuOptions(conn *connection, setupWhenNone bool) ui.MenuOptions {
 }
 
 // runReconfigureMenu is cioaep reconfigure without --non-interactive: the guided menu on a terminal.
-func runReconfigureMenu(ctx context.Context, g *Globals) error {
-	if !wizardTerminal(g.Stdin) || !wizardTerminal(g.Stdout) {
+func runReconfigureMenu(ctx context.Context, g *Factory) error {
+	if !g.IO.CanPrompt() {
 		return usageErr("reconfigure's guided menu needs a terminal: without one, pass --non-interactive with the change (see cioaep reconfigure --help)")
 	}
 	release, err := lockProfile(g, "cioaep reconfigure (menu)")
@@ -122,14 +122,14 @@ func runReconfigureMenu(ctx context.Context, g *Globals) error {
 	defer release()
 	w := &wizardEnv{g: g}
 	defer w.close()
-	conn, err := connect(ctx, g, overrides{})
+	conn, err := g.Connect(ctx, overrides{})
 	if err != nil {
 		return err
 	}
 	w.conns = append(w.conns, conn)
 	deps := w.deps()
-	deps.Copy = ui.Copier(g.Stdout, true)
-	res, err := ui.RunMenu(ctx, deps, conn.Session, menuOptions(conn, false), g.Stdin, g.Stdout)
+	deps.Copy = ui.Copier(g.IO.Out, true)
+	res, err := ui.RunMenu(ctx, deps, conn.Session, menuOptions(conn, false), g.IO.In, g.IO.Out)
 	if errors.Is(err, ui.ErrQuit) {
 		return &ExitError{Code: ExitInterrupted, Err: err}
 	}
@@ -137,15 +137,15 @@ func runReconfigureMenu(ctx context.Context, g *Globals) error {
 		return err
 	}
 	if res.WebhookURL != "" {
-		fmt.Fprintf(g.Stdout, "Webhook URL for Customer.io:\n%s\n", safetext.Line(res.WebhookURL))
+		fmt.Fprintf(g.IO.Out, "Webhook URL for Customer.io:\n%s\n", safetext.Line(res.WebhookURL))
 	}
 	return nil
 }
 
-// wizardEnv connects the wizard to credentials storage and the Platform through the same connect() every
+// wizardEnv connects the wizard to credentials storage and the Platform through the same Factory.Connect every
 // command uses, and remembers the connections it opened so their local platform and trace are closed.
 type wizardEnv struct {
-	g     *Globals
+	g     *Factory
 	conns []*connection
 }
 
@@ -169,7 +169,7 @@ func (w *wizardEnv) deps() ui.Deps {
 	}
 	return ui.Deps{
 		Profile:   w.g.Profile,
-		StateDir:  creds.DefaultPaths().StateDir(w.g.Profile),
+		StateDir:  w.g.StateDir(),
 		Local:     w.g.Local,
 		Prefill:   w.prefill,
 		Connect:   w.connect,
@@ -178,7 +178,7 @@ func (w *wizardEnv) deps() ui.Deps {
 		LoadEvent: loadSampleEvent,
 		Actions:   w.actions(),
 		// The menu's move page points the Customer.io webhook at the new URL when an App API key is stored.
-		MoveWebhook: webhookMover{Paths: creds.DefaultPaths(), Profile: w.g.Profile}.move,
+		MoveWebhook: webhookMover{Paths: w.g.paths(), Profile: w.g.Profile}.move,
 	}
 }
 
@@ -187,7 +187,7 @@ func (w *wizardEnv) prefill(ctx context.Context, p ui.Platform) (ui.Credentials,
 	if p == ui.Local {
 		return ui.Credentials{OrgID: local.OrgID, ClientID: LocalClientID, ClientSecret: LocalClientSecret, Scopes: aep.DefaultScopes}, nil
 	}
-	paths := creds.DefaultPaths()
+	paths := w.g.paths()
 	cfg, err := creds.LoadConfig(paths.ConfigFile)
 	if err != nil {
 		return ui.Credentials{Scopes: aep.DefaultScopes}, err
@@ -207,7 +207,7 @@ func (w *wizardEnv) prefill(ctx context.Context, p ui.Platform) (ui.Credentials,
 func (w *wizardEnv) connect(ctx context.Context, p ui.Platform, c ui.Credentials) (ui.Engine, error) {
 	g := *w.g
 	g.Local = p == ui.Local
-	conn, err := connect(ctx, &g, overrides{OrgID: c.OrgID, ClientID: c.ClientID, Scopes: c.Scopes, ClientSecret: c.ClientSecret})
+	conn, err := g.Connect(ctx, overrides{OrgID: c.OrgID, ClientID: c.ClientID, Scopes: c.Scopes, ClientSecret: c.ClientSecret})
 	if err != nil {
 		return nil, err
 	}
@@ -268,7 +268,7 @@ func (w *wizardEnv) nonInteractiveHint() string {
 	prefix := ""
 	if !w.g.Local {
 		prof := creds.Profile{}
-		if cfg, err := creds.LoadConfig(creds.DefaultPaths().ConfigFile); err == nil {
+		if cfg, err := w.g.config(); err == nil {
 			prof, _ = cfg.Profile(w.g.Profile)
 		}
 		args = append(args, "--org-id", firstOf(prof.OrgID, "<ORG_ID>@AdobeOrg"), "--client-id", firstOf(prof.ClientID, "<CLIENT_ID>"),
@@ -278,10 +278,4 @@ func (w *wizardEnv) nonInteractiveHint() string {
 	args = append(args, "--events", "all", "--new-dataset", `"Customer.io events"`, "--new-schema")
 	return "the wizard needs a terminal (or --accessible for plain prompts). Without one, run the same setup with flags:\n\n  " +
 		prefix + strings.Join(args, " ") + "\n\n--dataset ID streams into an existing dataset instead; cioaep setup --help lists every flag."
-}
-
-// wizardTerminal reports whether v is a terminal (tests pass buffers, which are not).
-func wizardTerminal(v any) bool {
-	f, ok := v.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
 }

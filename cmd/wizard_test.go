@@ -36,7 +36,7 @@ func TestWizardWithoutTerminal(t *testing.T) {
 		{[]string{"setup"}, []string{"cioaep setup --non-interactive"}},
 	} {
 		var out, errb bytes.Buffer
-		code := Run(context.Background(), &Globals{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb}, tc.args)
+		code := Run(context.Background(), &Factory{IO: &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errb}}, tc.args)
 		if code != ExitUsage {
 			t.Errorf("%v: exit %d, want %d", tc.args, code, ExitUsage)
 		}
@@ -75,7 +75,7 @@ func TestWizardAccessibleAgainstPlatform(t *testing.T) {
 	}
 
 	var out, errb bytes.Buffer
-	g := &Globals{Stdin: strings.NewReader(strings.Repeat("\n", 15)), Stdout: &out, Stderr: &errb}
+	g := &Factory{IO: &IOStreams{In: strings.NewReader(strings.Repeat("\n", 15)), Out: &out, ErrOut: &errb}}
 	if code := Run(context.Background(), g, []string{"--accessible"}); code != ExitOK {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errb.String())
 	}
