@@ -109,7 +109,7 @@ func runLocalServe(ctx context.Context, g *Factory, o localServeOptions) error {
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(local.Listener(ln, local.DefaultServerLimits)) }()
 	if w := local.DataDirWarning(o.dataDir); w != "" {
-		fmt.Fprintln(g.Stderr, w)
+		fmt.Fprintln(g.IO.ErrOut, w)
 	}
 
 	fmt.Fprintln(g.IO.Out, base)
