@@ -57,12 +57,23 @@ func Verify(key []byte, timestamp, signature string, body []byte, now time.Time,
 	if tolerance <= 0 {
 		tolerance = DefaultTolerance
 	}
+	// Outside years 1–9999 the timestamp is no date at all (int64's extremes would print as year
+	// 292277026596), and the skew below would saturate: say so plainly.
+	if ts < minUnix || ts > maxUnix {
+		return fmt.Errorf("%w: %d is not a date", ErrStaleTimestamp, ts)
+	}
 	if skew := now.Sub(time.Unix(ts, 0)); skew > tolerance || skew < -tolerance {
 		return fmt.Errorf("%w: sent %s, %s away from this clock (allowed %s)", ErrStaleTimestamp,
 			time.Unix(ts, 0).UTC().Format(time.RFC3339), skew.Abs().Round(time.Second), tolerance)
 	}
 	return nil
 }
+
+// The Unix seconds of 0001-01-01 and 9999-12-31T23:59:59Z, the dates RFC 3339 can write.
+const (
+	minUnix = -62135596800
+	maxUnix = 253402300799
+)
 
 func mac(key []byte, timestamp string, body []byte) []byte {
 	h := hmac.New(sha256.New, key)

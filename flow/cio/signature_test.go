@@ -162,3 +162,16 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	}
 }
+
+// TestVerifyTimestampExtremes: a signed timestamp of int64's extremes is stale, and the message does not
+// print a year like 292277026596.
+func TestVerifyTimestampExtremes(t *testing.T) {
+	t.Parallel()
+	key, body := []byte("k"), []byte(`{}`)
+	for _, ts := range []string{"-9223372036854775808", "9223372036854775807", "-62135596801", "253402300800"} {
+		err := Verify(key, ts, Sign(key, ts, body), body, time.Now(), 0)
+		if !errors.Is(err, ErrStaleTimestamp) || strings.Contains(err.Error(), "292277") || !strings.Contains(err.Error(), "not a date") {
+			t.Errorf("timestamp %s: %v", ts, err)
+		}
+	}
+}

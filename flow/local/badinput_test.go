@@ -169,6 +169,11 @@ func TestInletSignature(t *testing.T) {
 	if good.status != 200 {
 		t.Errorf("signed: %d %s", good.status, good.raw)
 	}
+	// The same signed request again, within the five-minute window, is a replay.
+	again := postInlet(t, d.WebhookURL(), ev, map[string]string{cio.HeaderTimestamp: ts, cio.HeaderSignature: strings.ToUpper(cio.Sign([]byte("whsec"), ts, []byte(ev)))})
+	if again.status != 401 || !strings.Contains(field(again.obj, "report.message"), "replay") {
+		t.Errorf("replayed: %d %s", again.status, again.raw)
+	}
 }
 
 // TestIMS checks the token endpoint against a required client pair.

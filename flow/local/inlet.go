@@ -83,6 +83,10 @@ func (p *Platform) handleInlet(w http.ResponseWriter, r *http.Request) {
 			inletError(w, http.StatusUnauthorized, "Unauthorized", "Customer.io signature check failed: "+err.Error(), nil)
 			return
 		}
+		if p.replays.seen(strings.ToLower(strings.TrimSpace(r.Header.Get(cio.HeaderSignature))), received) {
+			inletError(w, http.StatusUnauthorized, "Unauthorized", "Customer.io signature check failed: this signed request was already received (a replay)", nil)
+			return
+		}
 	}
 	var event map[string]any
 	if err := json.Unmarshal(body, &event); err != nil || event == nil {

@@ -44,6 +44,7 @@ type Platform struct {
 	signKey []byte // signs access tokens; kept in the database so tokens survive restarts
 	mux     *http.ServeMux
 	inlets  *inletCache
+	replays *replays // signatures accepted recently, with a SigningKey
 	limits  *rateLimits
 	mu      sync.Mutex // serialises Platform API writes, so etag checks and their updates are atomic
 	reqSeq  atomic.Uint64
@@ -69,7 +70,7 @@ func Open(cfg Config) (*Platform, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Platform{cfg: cfg, st: st, inlets: newInletCache(), limits: newRateLimits()}
+	p := &Platform{cfg: cfg, st: st, inlets: newInletCache(), limits: newRateLimits(), replays: newReplays()}
 	if err := p.seed(); err != nil {
 		st.close()
 		return nil, err
