@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -103,6 +104,17 @@ func TestSavedHostileResultRefused(t *testing.T) {
 		wantNoTerminalControl(t, strings.Join(args, " "), r.stdout+r.stderr)
 		if r.code == 0 {
 			t.Errorf("%v exited 0 on a hostile saved URL: %q", args, r.stdout)
+		}
+	}
+}
+
+// TestLocalServeLoopbackOnly: the local platform gives a token to any credentials, so local serve
+// refuses to listen anywhere but on loopback.
+func TestLocalServeLoopbackOnly(t *testing.T) {
+	for _, addr := range []string{"0.0.0.0:0", ":0", "[::]:0", "192.0.2.1:8790"} {
+		code, _, errOut := localRun(context.Background(), "local", "serve", "--addr", addr, "--data", t.TempDir())
+		if code != ExitUsage || !strings.Contains(errOut, "loopback only") {
+			t.Errorf("--addr %s: exit %d %q", addr, code, errOut)
 		}
 	}
 }

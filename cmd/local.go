@@ -92,6 +92,10 @@ func runLocalServe(ctx context.Context, g *Factory, o localServeOptions) error {
 			return usageErr("--client-id needs the client secret in $%s", o.secretEnv)
 		}
 	}
+	// Any client id and secret get a token here, so the platform must not be reachable from the network.
+	if host, _, err := net.SplitHostPort(o.addr); err != nil || !isLoopback(host) {
+		return usageErr("--addr %s: the local platform listens on loopback only (127.0.0.1, ::1 or localhost), because it gives a token to any credentials", o.addr)
+	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (is another local platform running? pick another --addr)", o.addr, err)
