@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -258,12 +259,12 @@ func fillMinutes(ctx context.Context, c *aep.Client, df Dataflow, snap *Snapshot
 // fillActivity copies the local platform's counts by type and newest events into snap.
 func fillActivity(act aep.Activity, snap *Snapshot) {
 	for _, b := range act.ByType {
-		typ := firstNonEmpty(b.ObjectType, "(unknown)")
+		typ := cmp.Or(b.ObjectType, "(unknown)")
 		c := snap.ByType[typ]
 		c.Ingested += b.Ingested
 		c.Failed += b.Failed
 		snap.ByType[typ] = c
-		snap.ByTypeMetric = append(snap.ByTypeMetric, TypeMetricCount{ObjectType: typ, Metric: firstNonEmpty(b.Metric, "(unknown)"),
+		snap.ByTypeMetric = append(snap.ByTypeMetric, TypeMetricCount{ObjectType: typ, Metric: cmp.Or(b.Metric, "(unknown)"),
 			Counts: Counts{Ingested: b.Ingested, Failed: b.Failed}})
 	}
 	// Failures first, then the busiest, so a short table shows what matters.
@@ -281,8 +282,8 @@ func fillActivity(act aep.Activity, snap *Snapshot) {
 		return a.Metric < b.Metric
 	})
 	for _, e := range act.Events {
-		snap.LastEvents = append(snap.LastEvents, EventLine{Time: e.Time.UTC(), ObjectType: firstNonEmpty(e.ObjectType, "(unknown)"),
-			Metric: firstNonEmpty(e.Metric, "(unknown)"), Accepted: e.Accepted, Reason: oneLine(e.Reason)})
+		snap.LastEvents = append(snap.LastEvents, EventLine{Time: e.Time.UTC(), ObjectType: cmp.Or(e.ObjectType, "(unknown)"),
+			Metric: cmp.Or(e.Metric, "(unknown)"), Accepted: e.Accepted, Reason: oneLine(e.Reason)})
 	}
 	if len(snap.LastEvents) > 0 {
 		t := snap.LastEvents[0].Time
@@ -300,15 +301,6 @@ func oneLine(s string) string {
 		s = string(r[:199]) + "…"
 	}
 	return s
-}
-
-func firstNonEmpty(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // Watch is the monitor's memory between refreshes: the last good figures, since when refreshing has

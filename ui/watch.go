@@ -215,12 +215,12 @@ func (p *watchPage) body(s flow.Snapshot, width, height int) string {
 	// What is left after the blank line that separates the next part.
 	free := max(height-lipgloss.Height(strings.Join(parts, "\n\n"))-2, 3)
 	if wide {
-		parts = append(parts, fit(watchTypeLine(st, s), width))
+		parts = append(parts, fit(watchTypeLine(st, s, p.opts.Local), width))
 		free -= 2
-		parts = append(parts, lipgloss.JoinHorizontal(lipgloss.Top, strings.Join(watchTypes(st, s, free), "\n"), "   ",
+		parts = append(parts, lipgloss.JoinHorizontal(lipgloss.Top, strings.Join(watchTypes(st, s, free, p.opts.Local), "\n"), "   ",
 			strings.Join(fitAll(watchEvents(st, s, free-1), width-typesWidth-3), "\n")))
 	} else {
-		parts = append(parts, fit(watchTypeLine(st, s), width))
+		parts = append(parts, fit(watchTypeLine(st, s, p.opts.Local), width))
 		parts = append(parts, strings.Join(fitAll(watchEvents(st, s, max(free-1, 1)), width), "\n"))
 	}
 	return strings.Join(parts, "\n\n")
@@ -235,12 +235,9 @@ func fitAll(lines []string, w int) []string {
 }
 
 // watchTypeLine is the counts by Customer.io object type on one line, for small terminals.
-func watchTypeLine(st styles, s flow.Snapshot) string {
+func watchTypeLine(st styles, s flow.Snapshot, local bool) string {
 	if len(s.ByType) == 0 {
-		if slicesHasPrefix(s.Notes, "Adobe reports counts per dataset only") {
-			return st.boxTitle.Render("By type") + "  " + st.subtle.Render("Adobe reports per dataset only")
-		}
-		return st.boxTitle.Render("By type") + "  " + st.subtle.Render("none in the last hour")
+		return st.boxTitle.Render("By type") + "  " + st.subtle.Render(noTypes(local))
 	}
 	types := make([]string, 0, len(s.ByType))
 	for t := range s.ByType {
@@ -310,13 +307,10 @@ func freshness(st styles, s flow.Snapshot, w flow.Watch) string {
 const typesWidth = 36
 
 // watchTypes is the counts by Customer.io object type and metric, as a table of typesWidth columns.
-func watchTypes(st styles, s flow.Snapshot, rows int) []string {
+func watchTypes(st styles, s flow.Snapshot, rows int, local bool) []string {
 	lines := []string{st.boxTitle.Render(fmt.Sprintf("%-20s", "By event type")) + st.subtle.Render(fmt.Sprintf("%9s%7s", "ingested", "failed"))}
 	if len(s.ByTypeMetric) == 0 {
-		if slicesHasPrefix(s.Notes, "Adobe reports counts per dataset only") {
-			return append(lines, st.subtle.Render("Adobe reports per dataset only"))
-		}
-		return append(lines, st.subtle.Render("none in the last hour"))
+		return append(lines, st.subtle.Render(noTypes(local)))
 	}
 	for i, b := range s.ByTypeMetric {
 		if i == rows-2 && len(s.ByTypeMetric) > rows-1 {
@@ -330,6 +324,14 @@ func watchTypes(st styles, s flow.Snapshot, rows int) []string {
 		lines = append(lines, fmt.Sprintf("%-20s%9d%s", fit(clean(b.ObjectType+" "+b.Metric), 19), b.Ingested, failed))
 	}
 	return lines
+}
+
+// noTypes says why there are no counts by type: none arrived, or Adobe does not report them.
+func noTypes(local bool) string {
+	if local {
+		return "none in the last hour"
+	}
+	return "Adobe reports counts per dataset only"
 }
 
 // watchEvents is the newest events: time, type, metric, and ✓ or ✗ with the reason.
@@ -349,15 +351,6 @@ func watchEvents(st styles, s flow.Snapshot, rows int) []string {
 		lines = append(lines, fmt.Sprintf("%s %-16s %s", e.Time.UTC().Format("15:04:05"), fit(clean(e.ObjectType+" "+e.Metric), 16), mark))
 	}
 	return lines
-}
-
-func slicesHasPrefix(lines []string, prefix string) bool {
-	for _, l := range lines {
-		if strings.HasPrefix(l, prefix) {
-			return true
-		}
-	}
-	return false
 }
 
 func firstLine(s string) string {
