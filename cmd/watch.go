@@ -14,17 +14,18 @@ import (
 )
 
 func init() {
-	register(func(root *cobra.Command, g *Factory) { root.AddCommand(newWatchCmd(g)) })
+	register(func(root *cobra.Command, g *Factory) { root.AddCommand(NewCmdWatch(g, nil)) })
 }
 
 // watchOptions are watch's flags.
 type watchOptions struct {
-	Interval   time.Duration
+	Interval   time.Duration // 0: the platform's default
 	QuietAfter time.Duration
 	Once       bool
 }
 
-func newWatchCmd(g *Factory) *cobra.Command {
+// NewCmdWatch builds watch; runF, when not nil, replaces the run (see NewCmdSetup).
+func NewCmdWatch(g *Factory, runF func(context.Context, *watchOptions) error) *cobra.Command {
 	o := &watchOptions{}
 	cmd := &cobra.Command{
 		Use:   "watch",
@@ -46,7 +47,15 @@ Accessible mode, and output that is not a terminal, print the same figures as pl
   cioaep --local watch --quiet-after 5m
   cioaep watch --json --once | jq .byType`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runWatch(cmd.Context(), g, o) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.QuietAfter <= 0 {
+				return usageErr("--quiet-after must be positive, such as 15m")
+			}
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
+			return runWatch(cmd.Context(), g, o)
+		},
 	}
 	f := cmd.Flags()
 	f.DurationVar(&o.Interval, "interval", 0, "time between refreshes (default 30s on Adobe, at least 15s; 2s on the local platform)")
@@ -57,17 +66,12 @@ Accessible mode, and output that is not a terminal, print the same figures as pl
 
 // runWatch connects, then shows the monitor full screen, or prints each refresh as JSON or plain lines.
 func runWatch(ctx context.Context, g *Factory, o *watchOptions) error {
-	if o.QuietAfter <= 0 {
-		return usageErr("--quiet-after must be positive, such as 15m")
-	}
 	conn, err := g.Connect(ctx, overrides{})
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	// A profile set up against `cioaep local serve` through CIOAEP_PLATFORM_URL is on the local platform
-	// too: its health check says so, and only it reports events by type.
-	local := g.UsesLocalPlatform(conn.Profile) || isLocalPlatform(ctx, conn.Profile.PlatformURL)
+	local := g.UsesLocalPlatform(conn.Profile)
 	interval := o.Interval
 	if interval == 0 {
 		interval = flow.DefaultIntervalAdobe

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -32,7 +33,7 @@ func TestWatchJSONOnce(t *testing.T) {
 	}
 	postOpsEvent(t, res.WebhookURL, opsEvent)
 	postOpsEvent(t, res.WebhookURL, `{"object_type":"push","metric":"sent"}`)
-	r := w.mustRun(t, ExitOK, "watch", "--json", "--once")
+	r := w.mustRun(t, ExitOK, "--local", "watch", "--json", "--once")
 	if strings.Count(r.stdout, "\n") != 1 {
 		t.Fatalf("--once printed %d lines, want one object:\n%s", strings.Count(r.stdout, "\n"), r.stdout)
 	}
@@ -65,11 +66,32 @@ func TestWatchJSONOnce(t *testing.T) {
 	}
 }
 
+// Flags reach the options as given, and --quiet-after must be positive (cli/cli style: runF sees opts).
+func TestNewCmdWatchFlags(t *testing.T) {
+	var got *watchOptions
+	cmd := NewCmdWatch(&Factory{IO: &IOStreams{}}, func(_ context.Context, o *watchOptions) error { got = o; return nil })
+	cmd.SetArgs([]string{"--interval", "20s", "--quiet-after", "5m", "--once"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got.Interval != 20*time.Second || got.QuietAfter != 5*time.Minute || !got.Once {
+		t.Errorf("options = %+v", got)
+	}
+	cmd = NewCmdWatch(&Factory{IO: &IOStreams{}}, func(context.Context, *watchOptions) error { t.Error("ran with a bad flag"); return nil })
+	cmd.SetArgs([]string{"--quiet-after", "0s"})
+	cmd.SetOut(io.Discard)
+	cmd.SetErr(io.Discard)
+	var exit *ExitError
+	if err := cmd.Execute(); !errors.As(err, &exit) || exit.Code != ExitUsage {
+		t.Errorf("--quiet-after 0s: %v, want a usage error", err)
+	}
+}
+
 // An interval under the platform's floor is a usage error that says what to use.
 func TestWatchIntervalFloor(t *testing.T) {
 	w := newOpsWorld(t)
 	w.setUp(t)
-	r := w.mustRun(t, ExitUsage, "watch", "--once", "--interval", "10ms")
+	r := w.mustRun(t, ExitUsage, "--local", "watch", "--once", "--interval", "10ms")
 	if !strings.Contains(r.stderr, "--interval 1s") {
 		t.Errorf("stderr %q does not say the shortest interval", r.stderr)
 	}
@@ -131,7 +153,7 @@ func TestE2EWatchInTmux(t *testing.T) {
 	}
 
 	env := append(append([]string{}, e.env...), "TERM=xterm-256color")
-	tm := newTmux(t, env, 120, 40, fmt.Sprintf("sh -c '%s watch --interval 1s; echo cioaep-exit=$?; sleep 30'", e.bin))
+	tm := newTmux(t, env, 120, 40, fmt.Sprintf("sh -c '%s --local watch --interval 1s; echo cioaep-exit=$?; sleep 30'", e.bin))
 	tm.wait("received 0 ·", 20*time.Second)
 
 	// send-test --all in a loop: every round raises the counts, and each object type shows.
@@ -210,7 +232,7 @@ func TestE2EWatchInTmux(t *testing.T) {
 func storedReceived(t *testing.T, e *e2eEnv) int {
 	t.Helper()
 	var snap struct{ Received int }
-	if err := json.Unmarshal([]byte(e.must("", nil, "watch", "--json", "--once").stdout), &snap); err != nil {
+	if err := json.Unmarshal([]byte(e.must("", nil, "--local", "watch", "--json", "--once").stdout), &snap); err != nil {
 		t.Fatalf("watch --json --once: %v", err)
 	}
 	return snap.Received
