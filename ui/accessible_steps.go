@@ -55,8 +55,10 @@ func (a *accessible) destination() error {
 	}
 	a.plan.Destination = d
 	o := &a.plan.Options
-	if o.ProfileEnabled, err = a.yes("Enable for Profile?", false); err != nil {
-		return err
+	if d.Kind != flow.ExistingDataset { // an existing dataset keeps its own Profile setting
+		if o.ProfileEnabled, err = a.yes("Enable for Profile? (this cannot be undone: the schema can then never be disabled or deleted)", false); err != nil {
+			return err
+		}
 	}
 	if o.ErrorDiagnostics, err = a.yes("Error diagnostics?", true); err != nil {
 		return err

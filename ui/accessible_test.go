@@ -50,7 +50,7 @@ func TestAccessibleRejectedSecretThenRetries(t *testing.T) {
 		"",          // skip
 		"3",         // existing dataset
 		"cust", "1", // search, choose
-		"", "", "", "", "", // profile, diagnostics, partial, name, description
+		"", "", "", "", // diagnostics, partial, name, description (an existing dataset keeps its Profile setting)
 		"2", "=nosuch(x)", // break row 2
 		"",              // refused: a row failed
 		"2", "event_id", // a source the validator accepts, but not a date-time

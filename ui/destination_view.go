@@ -61,7 +61,7 @@ func (s *destinationStep) view() string {
 		case rowFlowDesc:
 			label, value = "  description", inputView(s.inputs[r], w)
 		}
-		if r == rowProfile {
+		if r == rowProfile || r == rowDiag && s.kind == flow.ExistingDataset {
 			lines = append(lines, "")
 		}
 		lines = append(lines, mark+fmt.Sprintf("%-22s", label)+value)

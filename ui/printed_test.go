@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 )
@@ -39,20 +38,5 @@ func TestPrintOutLeavesTheAltScreenOnce(t *testing.T) {
 	}
 	if c.fullScreen() != nil {
 		t.Error("a second fullScreen entered the alternate screen again")
-	}
-}
-
-// TestFocusedFieldTypesAtTheEnd: a prefilled field, once focused, takes typing at its end and backspace
-// removes its last character (unfocused, it shows its start).
-func TestFocusedFieldTypesAtTheEnd(t *testing.T) {
-	in := newInput("", "Customer.io events")
-	if in.Position() != 0 {
-		t.Fatalf("unfocused cursor at %d, want 0", in.Position())
-	}
-	focusEnd(&in)
-	in, _ = in.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(" 2")})
-	in, _ = in.Update(tea.KeyMsg{Type: tea.KeyBackspace})
-	if got := in.Value(); got != "Customer.io events " {
-		t.Errorf("value %q, want typing at the end and backspace taking the last character", got)
 	}
 }

@@ -96,7 +96,11 @@ func (s *destinationStep) rows() []destRow {
 	case flow.NewSchema:
 		r = append(r, rowName, rowDesc)
 	}
-	r = append(r, rowProfile, rowDiag, rowPartial)
+	if s.kind != flow.ExistingDataset {
+		// An existing dataset keeps its own Profile setting: setup does not change a dataset it did not make.
+		r = append(r, rowProfile)
+	}
+	r = append(r, rowDiag, rowPartial)
 	if s.partial {
 		r = append(r, rowThreshold)
 	}
@@ -308,7 +312,7 @@ func (s *destinationStep) finish() tea.Cmd {
 			return nil
 		}
 	}
-	opts := flow.Options{ProfileEnabled: s.profile, ErrorDiagnostics: s.diag}
+	opts := flow.Options{ProfileEnabled: s.profile && s.kind != flow.ExistingDataset, ErrorDiagnostics: s.diag}
 	if s.partial {
 		n, err := strconv.Atoi(val(rowThreshold))
 		if err != nil || n < 1 || n > 100 {

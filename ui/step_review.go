@@ -112,6 +112,11 @@ func (s *reviewStep) view() string {
 	case loadFailed:
 		b.WriteString(s.c.errText(s.err) + "\n\nPress r to try again.")
 	case loadDone:
+		if s.c.plan.Options.ProfileEnabled {
+			// Adobe's Platform tutorials: "Once a schema is enabled for Profile, it cannot be disabled or
+			// deleted. Also, fields cannot be removed from the schema after this point."
+			b.WriteString(st.warn.Render(s.c.para("! Enable for Profile also enables the schema for Profile, which cannot be undone: Adobe then lets no one disable or delete the schema, or remove its fields.")) + "\n\n")
+		}
 		for _, p := range s.c.planned {
 			action := st.accent.Render(fmt.Sprintf("%-7s", p.Action))
 			if p.Action == "reuse" {
@@ -120,8 +125,12 @@ func (s *reviewStep) view() string {
 			b.WriteString("  " + action + fmt.Sprintf("%-20s", clean(p.Name)) + st.subtle.Render(clean(p.Detail)) + "\n")
 		}
 		o := s.c.plan.Options
+		profile := onOff(o.ProfileEnabled)
+		if s.c.plan.Destination.Kind == flow.ExistingDataset {
+			profile = "as the dataset is"
+		}
 		b.WriteString("\n" + st.subtle.Render(fmt.Sprintf("sandbox %s · Profile %s · error diagnostics %s · partial ingestion %s",
-			clean(s.c.plan.Sandbox), onOff(o.ProfileEnabled), onOff(o.ErrorDiagnostics), partialText(o.PartialIngestionPercent))))
+			clean(s.c.plan.Sandbox), profile, onOff(o.ErrorDiagnostics), partialText(o.PartialIngestionPercent))))
 	}
 	return s.scroll.view(b.String(), s.c.bodyHeight())
 }

@@ -188,6 +188,16 @@ var scenarios = []scenario{
 		d.enter("Ingestion would reject 3 of 3 sample events")
 	}},
 	{"review", nil, func(d *driver) { d.to(6) }},
+	{"review_profile", nil, func(d *driver) {
+		d.to(4)
+		for range 3 {
+			d.press(tea.KeyDown)
+		}
+		d.typ(" ")
+		d.wait("[x] Enable for Profile")
+		d.enter("rules checked")
+		d.enter("which cannot be")
+	}},
 	{"create_failed", func(w *fakeWorld) { w.engine.applyFailures = 1 }, func(d *driver) {
 		d.to(6)
 		d.enter("could not be finished")
