@@ -54,6 +54,7 @@ type docExample struct {
 //	POST /flowservice/flows, GET /flowservice/flows/{id}
 //	                                                    help/sources/tutorials/api/create/marketing-automation/customerio-webhook.md
 //	PATCH /flowservice/flows/{id} (If-Match)            help/sources/tutorials/api/update-dataflows.md
+//	DELETE /flowservice/flows/{id}                      help/sources/tutorials/api/delete-dataflows.md
 //	PUT  /conversion/mappingSets/{id}                   help/data-prep/api/mapping-set.md
 func TestAdobeDocExamples(t *testing.T) {
 	raw, err := os.ReadFile("testdata/adobe-doc-examples.json")
