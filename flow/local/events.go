@@ -64,8 +64,8 @@ func (l *EventLog) Events(ctx context.Context, f EventFilter) ([]Event, error) {
 	return queryEvents(ctx, l.db, f)
 }
 
-// Each calls fn with every event f selects, oldest first, one at a time: memory stays the same however
-// many events there are. The event is reused between calls; fn must copy what it keeps.
+// Each calls fn with every event f selects, oldest first, a chunk at a time: memory stays the same however
+// many events there are. The event's bytes are reused for later chunks; fn must copy what it keeps.
 func (l *EventLog) Each(ctx context.Context, f EventFilter, fn func(*Event) error) error {
 	return eachEvent(ctx, l.db, f, fn)
 }
@@ -84,6 +84,11 @@ func queryEvents(ctx context.Context, db *sql.DB, f EventFilter) ([]Event, error
 	return out, err
 }
 
+// eventChunk is how many events eachEvent reads per query. Each chunk is read, its rows released, and
+// only then handed out, so a consumer that stalls (a pager, a slow pipe) never holds a read transaction
+// open, which would stop the server's checkpoints and let its write-ahead log grow.
+const eventChunk = 1024
+
 func eachEvent(ctx context.Context, db *sql.DB, f EventFilter, fn func(*Event) error) error {
 	var where []string
 	var args []any
@@ -97,38 +102,76 @@ func eachEvent(ctx context.Context, db *sql.DB, f EventFilter, fn func(*Event) e
 		where = append(where, "failed = 1")
 	}
 	q := `SELECT seq, xaction_id, sandbox, dataset_id, flow_id, received_ms, failed, record, raw, reason FROM events WHERE ` +
-		strings.Join(where, " AND ") + ` ORDER BY seq`
-	if f.Limit > 0 {
-		q += fmt.Sprintf(" LIMIT %d", f.Limit)
-	}
-	rows, err := db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return fmt.Errorf("read events: %w", err)
-	}
-	defer rows.Close()
-	var e Event
-	for rows.Next() {
-		var ms int64
-		var record, raw sql.RawBytes // valid until the next row: Each's callers copy what they keep
-		if err := rows.Scan(&e.Seq, &e.XactionID, &e.Sandbox, &e.DatasetID, &e.FlowID, &ms, &e.Failed, &record, &raw, &e.Reason); err != nil {
-			return fmt.Errorf("read events: %w", err)
+		strings.Join(where, " AND ") + ` ORDER BY seq LIMIT ?`
+	args = append(args, 0)
+	chunk := make([]Event, 0, eventChunk)
+	var arena []byte // the chunk's records and raw events, reused from chunk to chunk
+	for left := f.Limit; f.Limit <= 0 || left > 0; {
+		n := eventChunk
+		if f.Limit > 0 {
+			n = min(n, left)
 		}
-		e.Received = time.UnixMilli(ms).UTC()
-		e.Record, e.Raw = nil, nil
-		if record != nil {
-			e.Record = json.RawMessage(record)
-		}
-		if raw != nil {
-			e.Raw = json.RawMessage(raw)
-		}
-		if err := fn(&e); err != nil {
+		args[len(args)-1] = n
+		var err error
+		if chunk, arena, err = readChunk(ctx, db, q, args, chunk[:0], arena[:0]); err != nil {
 			return err
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read events: %w", err)
+		for i := range chunk {
+			if err := fn(&chunk[i]); err != nil {
+				return err
+			}
+		}
+		if len(chunk) < n {
+			return nil
+		}
+		args[0] = chunk[len(chunk)-1].Seq
+		left -= len(chunk)
 	}
 	return nil
+}
+
+// readChunk runs one chunk's query and copies its rows out, the bytes into arena.
+func readChunk(ctx context.Context, db *sql.DB, q string, args []any, out []Event, arena []byte) ([]Event, []byte, error) {
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, arena, fmt.Errorf("read events: %w", err)
+	}
+	defer rows.Close()
+	type span struct{ record, raw [2]int } // offsets into arena; -1 start for NULL
+	var spans []span
+	for rows.Next() {
+		var e Event
+		var ms int64
+		var record, raw sql.RawBytes
+		if err := rows.Scan(&e.Seq, &e.XactionID, &e.Sandbox, &e.DatasetID, &e.FlowID, &ms, &e.Failed, &record, &raw, &e.Reason); err != nil {
+			return nil, arena, fmt.Errorf("read events: %w", err)
+		}
+		e.Received = time.UnixMilli(ms).UTC()
+		sp := span{record: [2]int{-1, 0}, raw: [2]int{-1, 0}}
+		if record != nil {
+			sp.record = [2]int{len(arena), len(arena) + len(record)}
+			arena = append(arena, record...)
+		}
+		if raw != nil {
+			sp.raw = [2]int{len(arena), len(arena) + len(raw)}
+			arena = append(arena, raw...)
+		}
+		out = append(out, e)
+		spans = append(spans, sp)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, arena, fmt.Errorf("read events: %w", err)
+	}
+	// The arena may have moved while it grew: point the events into it only now.
+	for i, sp := range spans {
+		if sp.record[0] >= 0 {
+			out[i].Record = json.RawMessage(arena[sp.record[0]:sp.record[1]:sp.record[1]])
+		}
+		if sp.raw[0] >= 0 {
+			out[i].Raw = json.RawMessage(arena[sp.raw[0]:sp.raw[1]:sp.raw[1]])
+		}
+	}
+	return out, arena, nil
 }
 
 // AppendJSON appends the event as one line of JSON, the same object json.Marshal makes of it, without
