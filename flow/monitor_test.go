@@ -3,6 +3,7 @@ package flow_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -111,5 +112,29 @@ func TestWatchDelayIsCapped(t *testing.T) {
 	}
 	if flow.CheckInterval(time.Second, false) == nil || flow.CheckInterval(time.Second, true) != nil {
 		t.Error("interval floors: 1s must be refused on Adobe and allowed locally")
+	}
+}
+
+// On the local platform a subscription is recorded and the monitor lists it; on Adobe, which has no API
+// for it, the answer is where to subscribe by hand.
+func TestSubscribeAlerts(t *testing.T) {
+	ctx := context.Background()
+	op := startOps(t)
+	s, _ := op.setUp(t)
+	msg, err := s.SubscribeAlerts(ctx, true)
+	noErr(t, err)
+	snap, err := s.Monitor(ctx, flow.MonitorOptions{Local: true})
+	noErr(t, err)
+	if len(snap.Alerts) == 0 || !strings.Contains(msg, "sources_flow_run_failure") {
+		t.Errorf("after subscribing: %q, alerts %v", msg, snap.Alerts)
+	}
+	msg, err = s.SubscribeAlerts(ctx, false)
+	noErr(t, err)
+	if !strings.Contains(msg, "no API") || !strings.Contains(msg, "experienceleague.adobe.com") || !strings.Contains(msg, flow.DevConsoleURL) {
+		t.Errorf("on Adobe: %q", msg)
+	}
+	_, err = startOps(t).session(t.TempDir()).SubscribeAlerts(ctx, true)
+	if err == nil || !strings.Contains(err.Error(), "cioaep setup") {
+		t.Errorf("without a dataflow: %v", err)
 	}
 }
