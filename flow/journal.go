@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 )
@@ -49,6 +50,8 @@ type Entry struct {
 // what neither finds is created. One journal per profile, for the plan that profile last applied.
 type Journal struct {
 	path string
+	// write stores a file atomically; nil means writeFileAtomic. The fuzz test keeps files in memory.
+	write func(path string, data []byte) error
 
 	mu        sync.Mutex
 	PlanID    string            `json:"planId"`
@@ -60,16 +63,22 @@ type Journal struct {
 // OpenJournal reads the journal in stateDir; a missing journal is an empty one. A corrupt journal is an
 // error that names the file, because silently starting afresh would duplicate every resource.
 func OpenJournal(stateDir string) (*Journal, error) {
-	j := &Journal{path: filepath.Join(stateDir, JournalFile), Resources: map[string]*Entry{}}
-	data, err := os.ReadFile(j.path)
+	path := filepath.Join(stateDir, JournalFile)
+	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return j, nil
+		return &Journal{path: path, Resources: map[string]*Entry{}}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read the setup journal: %w", err)
 	}
+	return decodeJournal(path, data)
+}
+
+// decodeJournal reads the journal stored at path from data.
+func decodeJournal(path string, data []byte) (*Journal, error) {
+	j := &Journal{path: path}
 	if err := json.Unmarshal(data, j); err != nil {
-		return nil, fmt.Errorf("the setup journal %s is damaged (%v): move it aside and run again; cioaep will then look for what it created by name", j.path, err)
+		return nil, fmt.Errorf("the setup journal %s is damaged (%v): move it aside and run again; cioaep will then look for what it created by name", path, err)
 	}
 	if j.Resources == nil {
 		j.Resources = map[string]*Entry{}
@@ -82,12 +91,43 @@ func OpenJournal(stateDir string) (*Journal, error) {
 // tool) would otherwise crash setup and teardown instead of reporting a damaged journal.
 func (j *Journal) UnmarshalJSON(data []byte) error {
 	type plain Journal // the same fields without this method
+	if err := exactKeys(data, "planId", "sandbox", "tenant", "resources"); err != nil {
+		return err
+	}
 	if err := json.Unmarshal(data, (*plain)(j)); err != nil {
 		return err
 	}
+	var raw struct {
+		Resources map[string]json.RawMessage `json:"resources"`
+	}
+	json.Unmarshal(data, &raw) // it decoded above, so it decodes here
 	for kind, e := range j.Resources {
 		if e == nil {
 			return fmt.Errorf("resource %q is null", kind)
+		}
+		if err := exactKeys(raw.Resources[kind], "id", "name", "pending", "created", "at"); err != nil {
+			return fmt.Errorf("resource %q: %w", kind, err)
+		}
+		if e.ID == "" && e.Name == "" { // nothing to verify or look up: an empty entry records nothing
+			delete(j.Resources, kind)
+		}
+	}
+	return nil
+}
+
+// exactKeys refuses a JSON object key that matches a field only when case is ignored, as
+// encoding/json would accept it: "resourCes" is not something cioaep wrote, so the journal was edited
+// or damaged, and guessing what it meant could turn it into something else.
+func exactKeys(data []byte, fields ...string) error {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(data, &obj) != nil {
+		return nil // not an object: the real decode reports it
+	}
+	for k := range obj {
+		for _, f := range fields {
+			if k != f && strings.EqualFold(k, f) {
+				return fmt.Errorf("key %q is not %q", k, f)
+			}
 		}
 	}
 	return nil
@@ -118,7 +158,7 @@ func (j *Journal) start(planID, sandbox string) error {
 			return err
 		}
 		archive := filepath.Join(filepath.Dir(j.path), archiveName(j.PlanID))
-		if err := writeFileAtomic(archive, old); err != nil {
+		if err := j.store(archive, old); err != nil {
 			return err
 		}
 	}
@@ -205,8 +245,15 @@ func (j *Journal) saveLocked() error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(j.path, append(data, '\n')); err != nil {
+	if err := j.store(j.path, append(data, '\n')); err != nil {
 		return fmt.Errorf("record progress in the setup journal: %w", err)
 	}
 	return nil
+}
+
+func (j *Journal) store(path string, data []byte) error {
+	if j.write != nil {
+		return j.write(path, data)
+	}
+	return writeFileAtomic(path, data)
 }
