@@ -26,7 +26,7 @@ func TestRegistryStrictWhereAdobeIsStrict(t *testing.T) {
 	e := newEnv(t, Config{})
 	d := localtest.NewDataflow(t, e.base, "prod")
 	tn := d.Tenant
-	str := map[string]any{"type": "string"}
+	text := map[string]any{"type": "string"}
 	fgPath := schemaBase + "/tenant/fieldgroups"
 	cases := []struct {
 		name, doc string
@@ -36,31 +36,31 @@ func TestRegistryStrictWhereAdobeIsStrict(t *testing.T) {
 		detail    string
 	}{
 		{"map of arrays", "help/xdm/tutorials/custom-fields-api.md#custom-maps", fieldGroupWith(tn, "m1", map[string]any{
-			"headers": map[string]any{"type": "object", "meta:xdmType": "map", "additionalProperties": map[string]any{"type": "array", "items": str}},
+			"headers": map[string]any{"type": "object", "meta:xdmType": "map", "additionalProperties": map[string]any{"type": "array", "items": text}},
 		}), fgPath, "XDM-1000-400", `"string" or "integer"`},
 		{"map with properties", "help/xdm/tutorials/custom-fields-api.md#custom-maps", fieldGroupWith(tn, "m2", map[string]any{
-			"m": map[string]any{"type": "object", "meta:xdmType": "map", "properties": map[string]any{"a": str}, "additionalProperties": str},
+			"m": map[string]any{"type": "object", "meta:xdmType": "map", "properties": map[string]any{"a": text}, "additionalProperties": text},
 		}), fgPath, "XDM-1000-400", "must not define properties"},
 		{"array of maps", "help/xdm/ui/fields/map.md", fieldGroupWith(tn, "m3", map[string]any{
-			"l": map[string]any{"type": "array", "items": map[string]any{"type": "object", "meta:xdmType": "map", "additionalProperties": str}},
+			"l": map[string]any{"type": "array", "items": map[string]any{"type": "object", "meta:xdmType": "map", "additionalProperties": text}},
 		}), fgPath, "XDM-1000-400", "array of maps"},
 		{"field without type", "help/xdm/api/getting-started.md", fieldGroupWith(tn, "m4", map[string]any{
 			"x": map[string]any{"title": "X"},
 		}), fgPath, "XDM-1000-400", "needs a type"},
 		{"field name with underscore", "help/xdm/api/getting-started.md", fieldGroupWith(tn, "m5", map[string]any{
-			"_x": str,
+			"_x": text,
 		}), fgPath, "XDM-1000-400", "do not start with an underscore"},
 		{"field name with a space", "help/xdm/api/getting-started.md", fieldGroupWith(tn, "m6", map[string]any{
-			"first name": str,
+			"first name": text,
 		}), fgPath, "XDM-1000-400", "is not allowed"},
 		{"field outside the tenant object", "help/xdm/troubleshooting-guide.md", map[string]any{
 			"type": "object", "title": "m7", "meta:intendedToExtend": []string{experienceEventClass},
-			"definitions": map[string]any{"f": map[string]any{"properties": map[string]any{"email": str}}},
+			"definitions": map[string]any{"f": map[string]any{"properties": map[string]any{"email": text}}},
 			"allOf":       []any{map[string]any{"$ref": "#/definitions/f"}},
 		}, fgPath, "XDM-1021-400", "_" + tn},
-		{"field group without type", "help/xdm/api/field-groups.md", withField(fieldGroupWith(tn, "m8", map[string]any{"a": str}), "type", nil),
+		{"field group without type", "help/xdm/api/field-groups.md", withField(fieldGroupWith(tn, "m8", map[string]any{"a": text}), "type", nil),
 			fgPath, "XDM-1000-400", `type must be "object"`},
-		{"field group title taken by a schema", "help/xdm/troubleshooting-guide.md", fieldGroupWith(tn, "Customer.io events", map[string]any{"a": str}),
+		{"field group title taken by a schema", "help/xdm/troubleshooting-guide.md", fieldGroupWith(tn, "Customer.io events", map[string]any{"a": text}),
 			fgPath, "XDM-1521-400", d.Schema},
 		{"schema with two classes", "help/xdm/api/schemas.md", map[string]any{"type": "object", "title": "s1",
 			"allOf": []any{map[string]any{"$ref": experienceEventClass}, map[string]any{"$ref": "https://ns.adobe.com/xdm/context/profile"}}},
@@ -79,11 +79,11 @@ func TestRegistryStrictWhereAdobeIsStrict(t *testing.T) {
 			if got.status != http.StatusBadRequest {
 				t.Fatalf("%s: status %d, want 400; body %s", c.doc, got.status, got.raw)
 			}
-			if typ := str2(got.obj, "type"); !strings.HasSuffix(typ, "/"+c.code) {
+			if typ := str(got.obj, "type"); !strings.HasSuffix(typ, "/"+c.code) {
 				t.Errorf("%s: type %q, want the code %s", c.doc, typ, c.code)
 			}
-			if !strings.Contains(str2(got.obj, "detail"), c.detail) {
-				t.Errorf("%s: detail %q, want it to mention %q", c.doc, str2(got.obj, "detail"), c.detail)
+			if !strings.Contains(str(got.obj, "detail"), c.detail) {
+				t.Errorf("%s: detail %q, want it to mention %q", c.doc, str(got.obj, "detail"), c.detail)
 			}
 			for _, k := range []string{"title", "status", "report", "detail"} {
 				if _, ok := got.obj[k]; !ok {
@@ -93,9 +93,6 @@ func TestRegistryStrictWhereAdobeIsStrict(t *testing.T) {
 		})
 	}
 }
-
-// str2 is str for one key.
-func str2(m map[string]any, key string) string { return str(m, key) }
 
 // TestPlatformLenientWhereAdobeIsLenient sends requests Adobe answers and Adobe's own clients send
 // daily, which the local platform once refused.
