@@ -148,6 +148,14 @@ func TestPlatformLenientWhereAdobeIsLenient(t *testing.T) {
 		t.Errorf("classification = %v, want dataBehavior time-series for an ExperienceEvent dataset", ds["classification"])
 	}
 
+	// PATCH keeps Catalog's bookkeeping read-only, in either form (help/catalog/api/update-object.md).
+	for _, body := range []any{map[string]any{"schemaRef": map[string]any{"id": "x"}}, []any{map[string]any{"op": "replace", "path": "/files", "value": "x"}}} {
+		if got := e.do(req{method: "PATCH", path: catalogBase + "/dataSets/" + d.Dataset, body: body,
+			headers: map[string]string{"Content-Type": "application/json-patch+json"}}); got.status != 400 {
+			t.Errorf("PATCH %v: status %d, want 400: %s", body, got.status, got.raw)
+		}
+	}
+
 	// Still strict: a count together with a page size, and a lookup without a version.
 	if got := e.do(req{method: "GET", path: flowBase + "/flows?limit=1&count=true"}); got.status != 400 {
 		t.Errorf("limit with count=true: status %d, want 400", got.status)

@@ -161,14 +161,8 @@ func (p *Platform) handleDatasetCreate(w http.ResponseWriter, r *http.Request, c
 // handleDataset answers GET and DELETE /dataSets/{id}; GET is an object keyed by the id, like the list.
 func (p *Platform) handleDataset(w http.ResponseWriter, r *http.Request, c *call) {
 	id := r.PathValue("id")
-	var doc map[string]any
-	err := p.st.get(r.Context(), kindDataset, c.Sandbox.Name, id, &doc)
-	if errors.Is(err, errNotFound) {
-		problem(w, http.StatusNotFound, "CAT", "1404-404", "Not Found", "dataset %s was not found in sandbox %s", id, c.Sandbox.Name)
-		return
-	}
-	if err != nil {
-		problem(w, http.StatusInternalServerError, "CAT", "1500-500", "Internal Error", "read dataset: %v", err)
+	doc, ok := p.loadDatasetOr404(w, r, c, id)
+	if !ok {
 		return
 	}
 	if r.Method == http.MethodDelete {
@@ -185,6 +179,21 @@ func (p *Platform) handleDataset(w http.ResponseWriter, r *http.Request, c *call
 		props = strings.Split(v, ",")
 	}
 	writeJSON(w, http.StatusOK, map[string]any{id: project(doc, props)})
+}
+
+// loadDatasetOr404 reads one dataset or answers 404 in Catalog's shape.
+func (p *Platform) loadDatasetOr404(w http.ResponseWriter, r *http.Request, c *call, id string) (map[string]any, bool) {
+	var doc map[string]any
+	err := p.st.get(r.Context(), kindDataset, c.Sandbox.Name, id, &doc)
+	if errors.Is(err, errNotFound) {
+		problem(w, http.StatusNotFound, "CAT", "1404-404", "Not Found", "dataset %s was not found in sandbox %s", id, c.Sandbox.Name)
+		return nil, false
+	}
+	if err != nil {
+		problem(w, http.StatusInternalServerError, "CAT", "1500-500", "Internal Error", "read dataset: %v", err)
+		return nil, false
+	}
+	return doc, true
 }
 
 // createDataset completes a dataset document with Catalog's bookkeeping and stores it.
@@ -271,14 +280,8 @@ func (p *Platform) handleDatasetPatch(w http.ResponseWriter, r *http.Request, c 
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	id := r.PathValue("id")
-	var doc map[string]any
-	err := p.st.get(r.Context(), kindDataset, c.Sandbox.Name, id, &doc)
-	if errors.Is(err, errNotFound) {
-		problem(w, http.StatusNotFound, "CAT", "1404-404", "Not Found", "dataset %s was not found in sandbox %s", id, c.Sandbox.Name)
-		return
-	}
-	if err != nil {
-		problem(w, http.StatusInternalServerError, "CAT", "1500-500", "Internal Error", "read dataset: %v", err)
+	doc, ok := p.loadDatasetOr404(w, r, c, id)
+	if !ok {
 		return
 	}
 	writable := func(top string) bool { return !readOnlyDatasetFields[top] }
@@ -294,7 +297,8 @@ func (p *Platform) handleDatasetPatch(w http.ResponseWriter, r *http.Request, c 
 	case []any:
 		var ops []patchOp
 		raw, _ := json.Marshal(b)
-		if err := json.Unmarshal(raw, &ops); err == nil {
+		err := json.Unmarshal(raw, &ops)
+		if err == nil {
 			err = applyPatch(doc, ops, writable)
 		}
 		if err != nil {

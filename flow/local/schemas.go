@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cioaep/cioaep/flow/xdm"
 )
 
 // Schema Registry (/data/foundation/schemaregistry): tenant field groups, schemas and descriptors.
@@ -164,7 +166,7 @@ func (p *Platform) handleXDMDelete(kind string) handler {
 		users, usedBy := kindDataset, func(u map[string]any) bool { return datasetSchemaID(u) == d.id() }
 		if kind == kindFieldGroup {
 			users, usedBy = kindSchema, func(u map[string]any) bool {
-				for _, ref := range allOfRefs(u) {
+				for _, ref := range xdm.AllOfRefs(u) {
 					if ref == d.id() {
 						return true
 					}

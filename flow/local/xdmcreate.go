@@ -177,7 +177,7 @@ func isClassRef(ref string) bool {
 // allOf attribute … references the class the schema implements" and field groups "compatible with"
 // it).
 func (p *Platform) checkSchemaRefs(ctx context.Context, c *call, body map[string]any) ([]any, error) {
-	refs := allOfRefs(body)
+	refs := xdm.AllOfRefs(body)
 	var classes, groups []string
 	for _, ref := range refs {
 		if isClassRef(ref) {

@@ -57,7 +57,7 @@ var metaKeys = []string{
 // composeSchema resolves a schema's class and field groups into the xed-full form.
 func (p *Platform) composeSchema(ctx context.Context, sandbox string, d xdmDoc) (map[string]any, error) {
 	var groups []map[string]any
-	for _, ref := range allOfRefs(d) {
+	for _, ref := range xdm.AllOfRefs(d) {
 		if ref == experienceEventClass {
 			continue
 		}
@@ -74,19 +74,6 @@ func (p *Platform) composeSchema(ctx context.Context, sandbox string, d xdmDoc) 
 		}
 	}
 	return full, nil
-}
-
-// allOfRefs lists the $ref values of a resource's allOf.
-func allOfRefs(d map[string]any) []string {
-	var out []string
-	list, _ := d["allOf"].([]any)
-	for _, e := range list {
-		m, _ := e.(map[string]any)
-		if ref, ok := m["$ref"].(string); ok {
-			out = append(out, ref)
-		}
-	}
-	return out
 }
 
 // loadXDMOr404 loads the resource named in the path or answers 404 in the registry's shape.

@@ -103,7 +103,7 @@ func CheckFieldGroup(body map[string]any, tenant string) []Problem {
 			checkChildren(tp, path+"."+key, &out)
 		}
 	}
-	refs := allOfRefs(body)
+	refs := AllOfRefs(body)
 	if len(refs) == 0 {
 		add(CodeInvalid, "allOf", docFieldGroups, `allOf must reference the definitions, e.g. [{"$ref":"#/definitions/%s"}]`, firstOr(sortedKeys(defs), "customFields"))
 	}
@@ -195,8 +195,8 @@ func IsMap(field map[string]any) bool {
 	return field["meta:xdmType"] == "map"
 }
 
-// allOfRefs lists the $ref values of a resource's allOf.
-func allOfRefs(d map[string]any) []string {
+// AllOfRefs lists the $ref values of a schema's or field group's allOf.
+func AllOfRefs(d map[string]any) []string {
 	var out []string
 	list, _ := d["allOf"].([]any)
 	for _, e := range list {
