@@ -381,7 +381,7 @@ func authFinishStatus(g *Factory, st authStatus) error {
 			return err
 		}
 	} else {
-		authPrintStatus(authPeople(g), st)
+		authPrintStatus(results(g), st)
 	}
 	if !st.Usable {
 		return silentErr(ExitFailed)
@@ -489,6 +489,16 @@ func authPeople(g *Factory) io.Writer {
 		return safetext.Writer(g.IO.Out)
 	}
 	return safetext.Writer(g.IO.ErrOut)
+}
+
+// results is where a report for people goes (status, auth status, a teardown plan): stdout, so
+// `cioaep status | less` shows it; with --json stdout carries the JSON alone and text goes to stderr.
+// Progress and prompts go to stderr either way.
+func results(g *Factory) io.Writer {
+	if g.JSON {
+		return safetext.Writer(g.IO.ErrOut)
+	}
+	return safetext.Writer(g.IO.Out)
 }
 
 func authJSON(w io.Writer, v any) error {

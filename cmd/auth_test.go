@@ -371,8 +371,8 @@ func TestAuthInsecureStorage(t *testing.T) {
 		t.Errorf("status = exit %d, %+v", sr.code, st)
 	}
 	human := authRun(t, "default", "", func(g *Factory) error { return runAuthStatus(context.Background(), g, deps) })
-	if !strings.Contains(human.stderr, "WARNING: the client secret is stored unencrypted") {
-		t.Errorf("status does not flag plaintext storage:\n%s", human.stderr)
+	if !strings.Contains(human.stdout, "WARNING: the client secret is stored unencrypted") || human.stderr != "" {
+		t.Errorf("status (on stdout, for a pager) does not flag plaintext storage:\n%s\nstderr: %s", human.stdout, human.stderr)
 	}
 	lr := authRun(t, "default", "", func(g *Factory) error { return runAuthLogout(context.Background(), g, deps, false) })
 	if lr.code != 0 {

@@ -241,7 +241,7 @@ func finishStatus(g *Factory, r statusReport) error {
 			return err
 		}
 	} else {
-		printStatus(authPeople(g), r)
+		printStatus(results(g), r)
 	}
 	if !r.OK {
 		return silentErr(ExitFailed)

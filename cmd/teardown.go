@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cioaep/cioaep/flow"
+	"github.com/cioaep/cioaep/flow/safetext"
 )
 
 func init() {
@@ -74,7 +75,7 @@ func runTeardown(ctx context.Context, g *Factory, o *teardownOptions) error {
 	if err != nil {
 		return setupFailed(ctx, err)
 	}
-	people := authPeople(g)
+	people, progress := results(g), safetext.Writer(g.IO.ErrOut)
 	deletes := 0
 	for _, it := range items {
 		if it.Action == flow.ActionDelete {
@@ -94,7 +95,7 @@ func runTeardown(ctx context.Context, g *Factory, o *teardownOptions) error {
 		if !g.IO.IsStdinTTY() {
 			return missingErr("--yes (teardown deletes " + plural(deletes, "resource") + ")")
 		}
-		if !confirm(g.IO.In, people, fmt.Sprintf("Delete %s? [y/N] ", plural(deletes, "resource"))) {
+		if !confirm(g.IO.In, progress, fmt.Sprintf("Delete %s? [y/N] ", plural(deletes, "resource"))) {
 			fmt.Fprintln(people, "Nothing was deleted.")
 			return nil
 		}
@@ -109,9 +110,9 @@ func runTeardown(ctx context.Context, g *Factory, o *teardownOptions) error {
 		}
 		switch {
 		case err != nil:
-			fmt.Fprintf(people, "  ✗ %-17s %s: %v\n", it.Kind, it.ID, err)
+			fmt.Fprintf(progress, "  ✗ %-17s %s: %v\n", it.Kind, it.ID, err)
 		case it.Action == flow.ActionDelete:
-			fmt.Fprintf(people, "  ✓ deleted %-17s %s\n", it.Kind, it.ID)
+			fmt.Fprintf(progress, "  ✓ deleted %-17s %s\n", it.Kind, it.ID)
 		}
 	})
 	if jerr := printTeardownJSON(g, items, done); jerr != nil {

@@ -75,8 +75,8 @@ func TestTeardownCommand(t *testing.T) {
 	}
 
 	dry := w.mustRun(t, ExitOK, "teardown", "--dry-run", "--include-dataset")
-	if !strings.Contains(dry.stderr, "existed before setup") || !strings.Contains(dry.stderr, "no delete for mapping sets") {
-		t.Errorf("dry run output:\n%s", dry.stderr)
+	if !strings.Contains(dry.stdout, "existed before setup") || !strings.Contains(dry.stdout, "no delete for mapping sets") {
+		t.Errorf("dry run output on stdout:\n%s", dry.stdout)
 	}
 	if n := w.taggedCount(t); n != before {
 		t.Fatalf("--dry-run deleted something: %d tagged left of %d", n, before)
@@ -111,8 +111,8 @@ func TestTeardownCommand(t *testing.T) {
 	if code, body := pre.Send(t, opsEvent); code != 200 {
 		t.Errorf("the dataflow cioaep did not create stopped ingesting: %d %s", code, body)
 	}
-	if r := w.mustRun(t, ExitFailed, "status"); !strings.Contains(r.stderr, "cioaep reconfigure to adopt") {
-		t.Errorf("status after teardown (the hand-built dataflow remains):\n%s", r.stderr)
+	if r := w.mustRun(t, ExitFailed, "status"); !strings.Contains(r.stdout, "cioaep reconfigure to adopt") {
+		t.Errorf("status after teardown (the hand-built dataflow remains):\n%s", r.stdout)
 	}
 	if again := w.mustRun(t, ExitOK, "teardown", "--yes", "--json"); strings.TrimSpace(again.stdout) != "[]" {
 		t.Errorf("a second teardown = %s, want nothing to do", again.stdout)
