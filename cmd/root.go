@@ -65,7 +65,10 @@ Run it with --local to practise against the embedded local platform, with no Ado
 	pf.StringVar(&g.Profile, "profile", "default", "profile `name` in the config file")
 	pf.BoolVar(&g.Local, "local", false, "use the embedded local platform instead of Adobe's")
 	pf.BoolVar(&g.JSON, "json", false, "print results as JSON on stdout")
-	pf.BoolVar(&g.Accessible, "accessible", os.Getenv("ACCESSIBLE") != "", "plain line prompts instead of the full-screen wizard (or ACCESSIBLE=1)")
+	// A dumb terminal cannot draw the full-screen wizard (no cursor movement, no alternate screen): it gets
+	// the plain prompts too.
+	pf.BoolVar(&g.Accessible, "accessible", os.Getenv("ACCESSIBLE") != "" || os.Getenv("TERM") == "dumb",
+		"plain line prompts instead of the full-screen wizard (or ACCESSIBLE=1, or TERM=dumb)")
 	pf.BoolVar(&g.Debug, "debug", false, "write an HTTP trace, secrets redacted, to a file in the state dir")
 
 	for _, add := range commands {

@@ -113,3 +113,13 @@ func TestLoadSampleEvent(t *testing.T) {
 		t.Errorf("a good event: %v %v", ev, err)
 	}
 }
+
+// TestE2EDumbTerminalGetsPlainPrompts: TERM=dumb cannot draw the full-screen wizard, so cioaep asks with
+// plain prompts there, as with --accessible, rather than refusing or drawing escape sequences.
+func TestE2EDumbTerminalGetsPlainPrompts(t *testing.T) {
+	e := newE2E(t)
+	r := e.run("", []string{"TERM=dumb"}, "--local")
+	if !strings.Contains(r.stdout, "Step 1 of 9: Welcome") || strings.ContainsRune(r.stdout, '\x1b') {
+		t.Errorf("TERM=dumb: exit %d, stdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+}

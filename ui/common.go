@@ -170,8 +170,10 @@ func (c *common) tooSmall() bool { return c.width < minWidth || c.height < minHe
 // asks for a larger terminal instead; the caller's state is untouched.
 func (c *common) frame(title, body, foot string) string {
 	if c.tooSmall() {
-		return fmt.Sprintf("Make the terminal larger: cioaep needs at least %d×%d (now %d×%d).\nNothing is lost; ctrl+c quits.",
-			minWidth, minHeight, c.width, c.height)
+		// Wrapped to the window, however small: the sizes must be readable to be of use.
+		return lipgloss.NewStyle().Width(max(c.width, 1)).Render(fmt.Sprintf(
+			"Make the terminal larger: cioaep needs at least %d×%d, and it is %d×%d now. Nothing is lost; ctrl+c quits.",
+			minWidth, minHeight, c.width, c.height))
 	}
 	where := "Adobe Experience Platform"
 	if c.platform == Local {

@@ -2,9 +2,11 @@ package ui
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"github.com/cioaep/cioaep/flow"
 )
@@ -36,5 +38,23 @@ func TestExistingDatasetOffersNoProfileSwitch(t *testing.T) {
 	s.kind = flow.NewSchema
 	if !slices.Contains(s.rows(), rowProfile) {
 		t.Error("a new dataset does not offer Enable for Profile")
+	}
+}
+
+// TestTooSmallSaysBothSizes: at 50×15 the request for a larger window is wrapped, not cut, and names the
+// size needed and the size now.
+func TestTooSmallSaysBothSizes(t *testing.T) {
+	w := testWizard(newWorld().deps(false))
+	w.Update(tea.WindowSizeMsg{Width: 50, Height: 15})
+	v := w.View()
+	for _, want := range []string{"60×16", "50×15", "ctrl+c quits"} {
+		if !strings.Contains(strings.ReplaceAll(v, "\n", " "), want) {
+			t.Errorf("the too-small message lacks %q:\n%s", want, v)
+		}
+	}
+	for _, l := range strings.Split(v, "\n") {
+		if lipgloss.Width(l) > 50 {
+			t.Errorf("line wider than the window: %q", l)
+		}
 	}
 }
