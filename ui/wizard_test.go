@@ -328,7 +328,8 @@ func TestResizeEveryStepNeverPanics(t *testing.T) {
 	}
 }
 
-func TestCtrlCWhileCreatingAsksFirst(t *testing.T) {
+// quitWhileCreating drives to Create, whose Apply waits on the world's block, and presses ctrl+c.
+func quitWhileCreating(t *testing.T) (*driver, *fakeWorld) {
 	world := newWorld()
 	world.engine.block = make(chan struct{})
 	d := start(t, world.deps(false), 80, 24)
@@ -336,6 +337,11 @@ func TestCtrlCWhileCreatingAsksFirst(t *testing.T) {
 	d.enter("running")
 	d.press(tea.KeyCtrlC)
 	d.wait("Quit while creating?")
+	return d, world
+}
+
+func TestCtrlCWhileCreatingAsksFirst(t *testing.T) {
+	d, _ := quitWhileCreating(t)
 	d.typ("n")
 	d.wait("ctrl+c quit")
 	d.press(tea.KeyCtrlC)
@@ -349,16 +355,10 @@ func TestCtrlCWhileCreatingAsksFirst(t *testing.T) {
 }
 
 // TestQuitQuestionGoesWhenCreationFinishes: asked "quit while creating?" and creation finishing first,
-// the done screen does not keep the question; q then quits at once, and a quit before the end names
+// the done screen does not keep the question, and a quit before the end names
 // --local in the command that picks up again.
 func TestQuitQuestionGoesWhenCreationFinishes(t *testing.T) {
-	world := newWorld()
-	world.engine.block = make(chan struct{})
-	d := start(t, world.deps(false), 80, 24)
-	d.to(6)
-	d.enter("running")
-	d.press(tea.KeyCtrlC)
-	d.wait("Quit while creating?")
+	d, world := quitWhileCreating(t)
 	close(world.engine.block)
 	d.wait("In Customer.io")
 	w, view := d.final()
