@@ -97,6 +97,10 @@ func TestAdobeClientRequests(t *testing.T) {
 		"mappings":     []any{map[string]any{"destinationXdmPath": "_" + tenant + ".email", "sourceAttribute": "data.identifiers.email", "identity": false, "version": 0}},
 	}}).obj, "id")
 	e.must(200, req{method: "GET", path: prepBase + "/mappingSets/" + ms})
+	// dataprep.DataPrep.getMappingSets sends limit without start and reads the first page.
+	if sets := e.must(200, req{method: "GET", path: prepBase + "/mappingSets?limit=50"}); str(sets.obj, "data", 0, "id") != ms {
+		t.Errorf("mapping sets without start = %s, want the first page with %s", sets.raw, ms)
+	}
 	flow := str(e.must(201, req{method: "POST", path: flowBase + "/flows", body: map[string]any{
 		"name": "Streaming Dataflow for Customer.io", "description": "x",
 		"flowSpec":            map[string]any{"id": streamingFlowID, "version": "1.0"},

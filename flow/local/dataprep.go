@@ -191,8 +191,9 @@ const mappingSetMaxLimit = 1000
 
 // handleMappingSetList answers GET /mappingSets?limit=&start=[&name=][&orderBy=] in Data Prep's
 // MapperSetPage shape: {"data":[latest version of each set],"_page":{"count","limit"},"_links":{…}}.
-// limit and start are required (data-prep.yaml, and Adobe's guide: "you must include both"); start is
-// a zero-based offset. name keeps the sets with exactly that name. orderBy is createdDate or updatedDate
+// limit is required. data-prep.yaml and Adobe's guide also require start ("you must include both"), but
+// Adobe's own Python client (aepp, getMappingSets) sends only limit and gets the first page, so a missing
+// start means 0; a start that is there must be a zero-based offset. name keeps the sets with exactly that name. orderBy is createdDate or updatedDate
 // with a + (ascending) or - (descending) prefix; without it the most recently updated come first, as
 // Adobe's guide shows ("retrieve the last two mapping sets").
 func (p *Platform) handleMappingSetList(w http.ResponseWriter, r *http.Request, c *call) {
@@ -202,9 +203,9 @@ func (p *Platform) handleMappingSetList(w http.ResponseWriter, r *http.Request, 
 		prepError(w, http.StatusBadRequest, "limit is required: a number of mapping sets per page from 1 to %d, got %q", mappingSetMaxLimit, q.Get("limit"))
 		return
 	}
-	start, err := strconv.Atoi(q.Get("start"))
+	start, err := strconv.Atoi(cmp.Or(q.Get("start"), "0"))
 	if err != nil || start < 0 {
-		prepError(w, http.StatusBadRequest, "start is required: the zero-based offset of the page (start=0 for the first), got %q", q.Get("start"))
+		prepError(w, http.StatusBadRequest, "start must be the zero-based offset of the page (start=0 for the first), got %q", q.Get("start"))
 		return
 	}
 	raws, err := p.st.list(r.Context(), kindMappingSet, c.Sandbox.Name)

@@ -10,7 +10,7 @@ import (
 	"github.com/cioaep/cioaep/flow/local/localtest"
 )
 
-// GET /mappingSets: limit and start are required, name keeps exact matches, the most recently updated
+// GET /mappingSets: limit is required (start defaults to the first page), name keeps exact matches, the most recently updated
 // come first unless orderBy says otherwise, pages are offsets in MapperSetPage's shape with a next link
 // while more remain, and a set created without a name (the UI, older clients) lists without one.
 func TestMappingSetList(t *testing.T) {
@@ -88,8 +88,12 @@ func TestMappingSetList(t *testing.T) {
 		t.Errorf("most recently created: %v, want %s", got, ids[3])
 	}
 
-	for q, says := range map[string]string{"start=0": "required", "limit=10": "required", "limit=0&start=0": "required",
-		"limit=10&start=-1": "required", "limit=x&start=0": "required", "limit=10&start=0&orderBy=name": "not supported"} {
+	// Without start, the first page: what Adobe's Python client asks for.
+	if got, first := idsOf(list("limit=2")), idsOf(list("limit=2&start=0")); len(got) != 2 || got[0] != first[0] || got[1] != first[1] {
+		t.Errorf("limit without start: %v, want the first page %v", got, first)
+	}
+	for q, says := range map[string]string{"start=0": "required", "limit=0&start=0": "required",
+		"limit=10&start=-1": "zero-based", "limit=10&start=x": "zero-based", "limit=x&start=0": "required", "limit=10&start=0&orderBy=name": "not supported"} {
 		bad := e.must(http.StatusBadRequest, req{method: "GET", path: prepBase + "/mappingSets?" + q})
 		if !strings.Contains(str(bad.obj, "detail"), says) || !strings.Contains(str(bad.obj, "type"), "DP-400") {
 			t.Errorf("%s: %s", q, bad.raw)

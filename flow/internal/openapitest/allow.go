@@ -36,6 +36,9 @@ var allowances = []allowance{
 	{opCreateFlow, 0, "request", "params/mappingVersion: value must be a string", whyMapVersion},
 	{opGetFlow, 0, "response", "params/mappingVersion: value must be a string", whyMapVersion},
 	{opListFlows, 0, "response", "params/mappingVersion: value must be a string", whyMapVersion},
+	{"GET /data/foundation/conversion/mappingSets", 0, "request", `query parameter "start": value is required but missing`,
+		"data-prep.yaml marks start required, but Adobe's Python client (aepp, getMappingSets) sends limit alone " +
+			"every day and reads the first page"},
 	{opPatchFlow, 0, "request", "/op: value is not one of the allowed values", "flow-service.yaml enumerates ADD/REPLACE/REMOVE; " +
 		"RFC 6902 and platform.md use lower case (add/replace/remove), which Flow Service accepts"},
 	{"POST /data/foundation/flowservice/flows/{FLOW_ID}/action", 0, "request", `query parameter "subOp": value is required`,
