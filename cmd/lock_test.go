@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -64,5 +66,29 @@ func TestSecondSetupOnBusyProfileRefused(t *testing.T) {
 	w.wantOneOfEach(t)
 	if again := w.run(t, setupNewSchemaArgs...); again.code != 0 {
 		t.Errorf("setup after the first finished exited %d: the lock was not released\n%s", again.code, again.stderr)
+	}
+}
+
+// TestSetupUsageErrorsBeforeAnyCall: a malformed --org-id or a mapping rule that cannot compile is a
+// usage error (exit 2) found before the first network call, and setup writes nothing: no journal.
+func TestSetupUsageErrorsBeforeAnyCall(t *testing.T) {
+	w := newSetupWorld(t)
+	mapping := filepath.Join(w.root, "bad.json")
+	setupMust(t, os.WriteFile(mapping, []byte(`[{"sourceType":"EXPRESSION","source":"lower(","destination":"_tenant.customerio.metric"}]`), 0o600))
+	for name, args := range map[string][]string{
+		"org id":  {"setup", "--non-interactive", "--org-id", "not-an-org", "--client-id", "x", "--sandbox", "prod", "--new-dataset", "d", "--new-schema"},
+		"mapping": append(append([]string{}, setupNewSchemaArgs...), "--mapping", mapping),
+	} {
+		w.reset(nil)
+		r := w.run(t, args...)
+		if r.code != ExitUsage {
+			t.Errorf("%s: exit %d, want %d: %s", name, r.code, ExitUsage, r.stderr)
+		}
+		if calls := w.callLog(); len(calls) != 0 {
+			t.Errorf("%s: %d Platform calls before the usage error: %v", name, len(calls), calls)
+		}
+		if _, err := os.Stat(filepath.Join(w.root, "state", "cioaep", "default", "journal.json")); !os.IsNotExist(err) {
+			t.Errorf("%s: a journal was written (stat: %v)", name, err)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cioaep/cioaep/creds"
 	"github.com/cioaep/cioaep/flow"
 	"github.com/cioaep/cioaep/flow/dataprep"
 	"github.com/cioaep/cioaep/flow/safetext"
@@ -137,6 +138,14 @@ func runSetup(ctx context.Context, g *Factory, o *setupOptions) error {
 
 // plan turns the flags into a plan, refusing contradictions (usage, exit 2) and gaps (exit 3).
 func (o *setupOptions) plan() (flow.Plan, error) {
+	// Every flag is checked here, before the first network call and before anything is written.
+	if o.creds.OrgID != "" {
+		id, err := creds.NormalizeOrgID(o.creds.OrgID)
+		if err != nil {
+			return flow.Plan{}, usageErr("--org-id: %v", err)
+		}
+		o.creds.OrgID = id
+	}
 	events, err := flow.ParseEvents(o.events)
 	if err != nil {
 		return flow.Plan{}, usageErr("--events: %v", err)
@@ -169,6 +178,15 @@ func (o *setupOptions) plan() (flow.Plan, error) {
 		var err error
 		if p.Mapping, err = dataprep.ReadRules(o.mappingFile); err != nil {
 			return p, usageErr("--mapping %s: %v", o.mappingFile, err)
+		}
+		for i, res := range dataprep.Validate(p.Mapping) {
+			if res.Status != dataprep.Success {
+				r := p.Mapping[i]
+				if len(r.Source) > 80 {
+					r.Source = r.Source[:80] + "…"
+				}
+				return p, usageErr("--mapping %s: rule %d (%s → %s): %s", o.mappingFile, i+1, r.Source, r.Destination, strings.Join(res.Errors, "; "))
+			}
 		}
 	}
 	return p, nil

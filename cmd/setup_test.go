@@ -441,12 +441,12 @@ func TestNewCmdSetupFlags(t *testing.T) {
 	var got *setupOptions
 	f := &Factory{IO: &IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: io.Discard}}
 	c := NewCmdSetup(f, func(_ context.Context, o *setupOptions) error { got = o; return nil })
-	c.SetArgs([]string{"--non-interactive", "--org-id", "o@AdobeOrg", "--client-id", "c", "--dataset", "ds1", "--events", "email,sms", "--partial-ingestion", "5"})
+	c.SetArgs([]string{"--non-interactive", "--org-id", "0123456789ABCDEF01234567@AdobeOrg", "--client-id", "c", "--dataset", "ds1", "--events", "email,sms", "--partial-ingestion", "5"})
 	if err := c.Execute(); err != nil {
 		t.Fatal(err)
 	}
 	plan, err := got.plan()
-	if err != nil || !got.nonInteractive || got.creds.OrgID != "o@AdobeOrg" || got.creds.ClientID != "c" ||
+	if err != nil || !got.nonInteractive || got.creds.OrgID != "0123456789ABCDEF01234567@AdobeOrg" || got.creds.ClientID != "c" ||
 		plan.Destination.DatasetID != "ds1" || len(plan.Events) != 2 || plan.Options.PartialIngestionPercent != 5 {
 		t.Errorf("options = %+v, plan %+v, %v", got, plan, err)
 	}
