@@ -52,6 +52,9 @@ func (s *mappingStep) view() string {
 		}
 	}
 	head := fmt.Sprintf("Target field ← Customer.io source   %s   %s", st.mandatory.Render("* mandatory"), status)
+	if p := s.prefix(); p != "" {
+		head += "\n" + st.subtle.Render(fit("  ."+"x stands for "+clean(p)+"x", s.c.bodyWidth()))
+	}
 
 	tableW := s.c.bodyWidth()
 	if s.wide() {
@@ -113,7 +116,11 @@ func (s *mappingStep) tableView(w int) string {
 		} else if r.field != nil && r.field.Mandatory {
 			verdict = st.warn.Render("! needs a source")
 		}
-		target := fmt.Sprintf("%-*s", targetW, fit(clean(r.target), targetW))
+		shown := r.target
+		if p := s.prefix(); p != "" && strings.HasPrefix(shown, p) {
+			shown = "." + strings.TrimPrefix(shown, p)
+		}
+		target := fmt.Sprintf("%-*s", targetW, fit(clean(shown), targetW))
 		line := fit(mark+star+target+" ← "+src, w-4)
 		if verdict != "" {
 			// Verdicts line up in one column; a long "needs a source" note takes the room it needs.
@@ -129,6 +136,27 @@ func (s *mappingStep) tableView(w int) string {
 		lines = append(lines, st.subtle.Render(fmt.Sprintf("  %d/%d", s.cursor+1, len(s.rows))))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// prefix is the object path most targets share (the tenant's customerio object), written once above the
+// table instead of on every row, where it left no room for the field names.
+func (s *mappingStep) prefix() string {
+	counts := map[string]int{}
+	for _, r := range s.rows {
+		if i := strings.LastIndex(r.target, "."); i > 0 {
+			counts[r.target[:i+1]]++
+		}
+	}
+	best := ""
+	for p, n := range counts {
+		if n > counts[best] || n == counts[best] && p < best {
+			best = p
+		}
+	}
+	if counts[best] < 2 {
+		return ""
+	}
+	return best
 }
 
 // rowDetail says more about the highlighted row: the target's type and the check's complaint.

@@ -346,7 +346,13 @@ func (s *mappingStep) finish() tea.Cmd {
 	return nil
 }
 
-func (s *mappingStep) tableHeight() int { return max(s.c.bodyHeight()-6, 3) }
+func (s *mappingStep) tableHeight() int {
+	h := s.c.bodyHeight() - 6
+	if s.prefix() != "" {
+		h-- // the line that writes the shared prefix out once
+	}
+	return max(h, 3)
+}
 
 func (s *mappingStep) help() []key.Binding {
 	k := s.c.keys
