@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"sort"
+
+	"github.com/cioaep/cioaep/internal/atomicfile"
 )
 
 // Platforms a profile can point at.
@@ -160,7 +162,7 @@ func (c *Config) Save() error {
 	if err != nil {
 		return fmt.Errorf("encode config: %w", err)
 	}
-	if err := writeFileAtomic(c.path, append(data, '\n')); err != nil {
+	if err := atomicfile.Write(c.path, append(data, '\n')); err != nil {
 		return err
 	}
 	c.profiles, c.changed = now.profiles, map[string]*Profile{}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/zalando/go-keyring"
+
+	"github.com/cioaep/cioaep/internal/atomicfile"
 )
 
 // Item names one kind of secret a profile can hold; it is the second half of the keychain account.
@@ -214,7 +216,7 @@ func (s *Secrets) updatePlaintext(change func(map[string]string)) error {
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", s.plaintext, err)
 	}
-	return writeFileAtomic(s.plaintext, append(data, '\n'))
+	return atomicfile.Write(s.plaintext, append(data, '\n'))
 }
 
 // removePlaintext drops one entry, touching the file only when it holds that entry.

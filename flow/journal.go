@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/cioaep/cioaep/internal/atomicfile"
 )
 
 // Resource kinds, the keys of a journal. Teardown (and reconfiguration) read them back.
@@ -50,7 +52,7 @@ type Entry struct {
 // what neither finds is created. One journal per profile, for the plan that profile last applied.
 type Journal struct {
 	path string
-	// write stores a file atomically; nil means writeFileAtomic. The fuzz test keeps files in memory.
+	// write stores a file atomically; nil means atomicfile.Write. The fuzz test keeps files in memory.
 	write func(path string, data []byte) error
 
 	mu        sync.Mutex
@@ -255,5 +257,5 @@ func (j *Journal) store(path string, data []byte) error {
 	if j.write != nil {
 		return j.write(path, data)
 	}
-	return writeFileAtomic(path, data)
+	return atomicfile.Write(path, data)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/cioaep/cioaep/assets"
 	"github.com/cioaep/cioaep/flow/aep"
 	"github.com/cioaep/cioaep/flow/dataprep"
+	"github.com/cioaep/cioaep/internal/atomicfile"
 )
 
 // MappingPlan is a plan for df's current destination carrying rules, so that the mapping step setup uses
@@ -330,7 +331,7 @@ func saveEvents(stateDir string, events []string) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(stateDir, EventsFile), append(data, '\n'))
+	return atomicfile.Write(filepath.Join(stateDir, EventsFile), append(data, '\n'))
 }
 
 // listIndex matches a list index in an attribute path, which sample paths write as [*].

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/cioaep/cioaep/flow/safetext"
+	"github.com/cioaep/cioaep/internal/atomicfile"
 )
 
 // ResultFile is where the last successful setup's result lives in a profile's state directory.
@@ -60,7 +61,7 @@ func saveResult(stateDir string, r Result) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(stateDir, ResultFile), append(data, '\n'))
+	return atomicfile.Write(filepath.Join(stateDir, ResultFile), append(data, '\n'))
 }
 
 // webhookURL is the address Customer.io must post to. The flow id rides in the query because Customer.io

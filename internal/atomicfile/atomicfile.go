@@ -1,4 +1,7 @@
-package creds
+// Package atomicfile replaces files so that a crash or a concurrent reader sees the old file or the new
+// one, never a torn mix. creds (config, plaintext secrets) and flow (journal, result) write through it:
+// the journal is what a re-run trusts to avoid duplicate resources, so it must survive a kill -9.
+package atomicfile
 
 import (
 	"fmt"
@@ -6,11 +9,11 @@ import (
 	"path/filepath"
 )
 
-// writeFileAtomic replaces path with data so that a reader (or a crash) sees either the old file or the
+// Write replaces path with data so that a reader (or a crash) sees either the old file or the
 // new one, never half of each: write a temporary file in the same directory, fsync it, rename it over the
 // target, then fsync the directory so the rename itself survives a power cut. The file is created 0600
 // before any byte is written, so there is no moment at which it is readable by others.
-func writeFileAtomic(path string, data []byte) error {
+func Write(path string, data []byte) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create %s: %w", dir, err)
