@@ -57,6 +57,14 @@ func (d Dataflow) WebhookURL() string {
 	return webhookURL(d.InletURL, d.ID)
 }
 
+// Result is the dataflow as a setup's result, the form status, endpoint and send-test read: the one
+// conversion from a Dataflow to a Result.
+func (d Dataflow) Result() Result {
+	return Result{WebhookURL: d.WebhookURL(), FlowID: d.ID, InletURL: d.InletURL, DatasetID: d.DatasetID,
+		SchemaID: d.SchemaID, SourceConnectionID: d.SourceConnectionID, TargetConnectionID: d.TargetConnectionID,
+		MappingSetID: d.MappingSetID, Created: []string{}, Reused: []string{}}
+}
+
 // Enabled reports whether the flow ingests; a disabled flow's inlet refuses events.
 func (d Dataflow) Enabled() bool { return strings.EqualFold(d.State, "enabled") }
 
@@ -277,9 +285,7 @@ func (s *Session) Adopt(ctx context.Context, df Dataflow) (Result, error) {
 	if err := j.start(planID, df.Sandbox); err != nil {
 		return Result{}, err
 	}
-	res := Result{WebhookURL: df.WebhookURL(), FlowID: df.ID, InletURL: df.InletURL, DatasetID: df.DatasetID,
-		SchemaID: df.SchemaID, SourceConnectionID: df.SourceConnectionID, TargetConnectionID: df.TargetConnectionID,
-		MappingSetID: df.MappingSetID, Created: []string{}, Reused: []string{}}
+	res := df.Result()
 	record := func(kind, id, name string) error {
 		if id == "" {
 			return nil

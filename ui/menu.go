@@ -201,9 +201,7 @@ func (m *menuModel) outcome() (flow.Result, error) {
 	if m.df == nil {
 		return flow.Result{}, nil
 	}
-	return flow.Result{WebhookURL: m.df.WebhookURL(), FlowID: m.df.ID, InletURL: m.df.InletURL, DatasetID: m.df.DatasetID,
-		SchemaID: m.df.SchemaID, SourceConnectionID: m.df.SourceConnectionID, TargetConnectionID: m.df.TargetConnectionID,
-		MappingSetID: m.df.MappingSetID}, nil
+	return m.df.Result(), nil
 }
 
 // samplesFor are the embedded sample events of the given object types (every type when none are

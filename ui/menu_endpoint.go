@@ -16,9 +16,7 @@ type endpointPage struct {
 
 func newEndpointPage(m *menuModel) *endpointPage {
 	df := m.df
-	m.c.result = flow.Result{WebhookURL: df.WebhookURL(), FlowID: df.ID, InletURL: df.InletURL, DatasetID: df.DatasetID,
-		SchemaID: df.SchemaID, SourceConnectionID: df.SourceConnectionID, TargetConnectionID: df.TargetConnectionID,
-		MappingSetID: df.MappingSetID}
+	m.c.result = df.Result()
 	m.c.plan.Sandbox, m.c.plan.Events = df.Sandbox, m.eventsOrAll()
 	// The done step's enter saves the profile after a setup; here nothing changed, so it is not entered.
 	return &endpointPage{m: m, done: newDone(m.c)}

@@ -368,7 +368,4 @@ func TestInletRequest(t *testing.T) {
 	if len(p.calls("/ims/")) != 0 {
 		t.Error("sending to the inlet fetched a token")
 	}
-	if got := aep.WebhookURL("https://dcs.adobedc.net/collection/"+hex64, "f-1"); got != "https://dcs.adobedc.net/collection/"+hex64+"?x-adobe-flow-id=f-1" {
-		t.Errorf("WebhookURL = %s", got)
-	}
 }

@@ -45,15 +45,3 @@ func (c *Client) Send(ctx context.Context, inletURL, flowID string, event []byte
 	_, err = c.do(ctx, request{method: "POST", path: u.String(), query: q, body: event, kind: repeatable, noAuth: true, out: &reply})
 	return reply, err
 }
-
-// WebhookURL is the URL to paste into Customer.io: the inlet URL with the flow id as a query parameter.
-func WebhookURL(inletURL, flowID string) string {
-	u, err := url.Parse(inletURL)
-	if err != nil {
-		return inletURL + "?x-adobe-flow-id=" + url.QueryEscape(flowID)
-	}
-	q := u.Query()
-	q.Set("x-adobe-flow-id", flowID)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
