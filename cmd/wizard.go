@@ -168,15 +168,16 @@ func (w *wizardEnv) deps() ui.Deps {
 		samples = append(samples, ui.Sample{ObjectType: s.ObjectType, Metric: s.Metric, Body: s.Body})
 	}
 	return ui.Deps{
-		Profile:   w.g.Profile,
-		StateDir:  w.g.StateDir(),
-		Local:     w.g.Local,
-		Prefill:   w.prefill,
-		Connect:   w.connect,
-		Save:      w.save,
-		Samples:   samples,
-		LoadEvent: loadSampleEvent,
-		Actions:   w.actions(),
+		Profile:    w.g.Profile,
+		StateDir:   w.g.StateDir(),
+		CheckOrgID: creds.NormalizeOrgID,
+		Local:      w.g.Local,
+		Prefill:    w.prefill,
+		Connect:    w.connect,
+		Save:       w.save,
+		Samples:    samples,
+		LoadEvent:  loadSampleEvent,
+		Actions:    w.actions(),
 		// The menu's move page points the Customer.io webhook at the new URL when an App API key is stored.
 		MoveWebhook: webhookMover{Paths: w.g.paths(), Profile: w.g.Profile}.move,
 	}

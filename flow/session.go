@@ -111,3 +111,7 @@ func (s *Session) Schemas(ctx context.Context, sandbox string, page func([]Schem
 		return nil
 	})
 }
+
+// DefaultScopes are the OAuth scopes of an Experience Platform API credential, which the credential
+// forms offer; the client is flow's business, so callers above flow take them from here.
+const DefaultScopes = aep.DefaultScopes

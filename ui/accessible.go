@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/cioaep/cioaep/flow"
-	"github.com/cioaep/cioaep/flow/aep"
 )
 
 // Prompter is the accessible mode's terminal: plain lines in and out, no cursor movement, no redraws, so
@@ -219,7 +218,7 @@ func (a *accessible) askCredentials(c Credentials) (Credentials, error) {
 		c.ClientSecret = s
 	}
 	if c.Scopes == "" {
-		c.Scopes = aep.DefaultScopes
+		c.Scopes = flow.DefaultScopes
 	}
 	c.Scopes, err = a.ask("Scopes", c.Scopes)
 	if !c.Complete() {

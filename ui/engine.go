@@ -80,6 +80,10 @@ type Deps struct {
 	// sandbox alone. It returns a sentence for the user saying where the secret went.
 	Save func(ctx context.Context, p Platform, c Credentials, sandbox string) (where string, err error)
 
+	// CheckOrgID is the one rule for an Adobe organization id (creds owns it); it returns why a value is
+	// not one. Nil skips the check.
+	CheckOrgID func(string) (string, error)
+
 	// Samples are the embedded sample events, previewed on the events step and fed to the mapping.
 	Samples []Sample
 	// LoadEvent reads a sample event from a file and checks it is a Customer.io event.

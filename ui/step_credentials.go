@@ -2,17 +2,14 @@ package ui
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/cioaep/cioaep/flow/aep"
+	"github.com/cioaep/cioaep/flow"
 )
-
-var orgIDPattern = regexp.MustCompile(`(?i)^[0-9a-f]{24}@AdobeOrg$`)
 
 type credState int
 
@@ -53,7 +50,7 @@ func newCredentials(c *common) *credentialsStep {
 	s.inputs[fieldSecret] = newInput("client secret", "")
 	s.inputs[fieldSecret].EchoMode = textinput.EchoPassword
 	s.inputs[fieldSecret].EchoCharacter = '•'
-	s.inputs[fieldScopes] = newInput("scopes", aep.DefaultScopes)
+	s.inputs[fieldScopes] = newInput("scopes", flow.DefaultScopes)
 	return s
 }
 
@@ -170,9 +167,11 @@ func (s *credentialsStep) verify() tea.Cmd {
 		s.problem = []string{"Organization ID", "Client ID", "Client secret", "Scopes"}[i] + " is empty."
 		return s.focusOn(i)
 	}
-	if s.c.platform == Adobe && !orgIDPattern.MatchString(v.OrgID) {
-		s.problem = "The organization ID is 24 hexadecimal characters followed by @AdobeOrg; copy it from the credential page."
-		return s.focusOn(fieldOrg)
+	if check := s.c.deps.CheckOrgID; s.c.platform == Adobe && check != nil {
+		if _, err := check(v.OrgID); err != nil {
+			s.problem = capitalize(err.Error()) + "."
+			return s.focusOn(fieldOrg)
+		}
 	}
 	s.problem, s.err, s.note = "", nil, ""
 	s.state = credVerifying
