@@ -110,7 +110,7 @@ func (j *Journal) UnmarshalJSON(data []byte) error {
 		if err := exactKeys(raw.Resources[kind], "id", "name", "pending", "created", "at"); err != nil {
 			return fmt.Errorf("resource %q: %w", kind, err)
 		}
-		if e.ID == "" && e.Name == "" { // nothing to verify or look up: an empty entry records nothing
+		if e.ID == "" && !e.Pending { // no id to verify and no create to look up: it records nothing
 			delete(j.Resources, kind)
 		}
 	}

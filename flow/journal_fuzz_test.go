@@ -2,18 +2,12 @@ package flow
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/cioaep/cioaep/flow/aep"
-	"github.com/cioaep/cioaep/flow/local"
 )
 
 // FuzzJournal feeds arbitrary bytes to the journal reader, which is the first thing every setup,
@@ -171,27 +165,11 @@ func must(t *testing.T, err error) {
 }
 
 // journalSeeds are a journal written by a real Apply on the Customer.io schema path (against the local
-// platform) and one left by a run interrupted before any id came back, then damaged forms of them: what
-// a full disk, a hand edit or another tool could leave behind.
+// platform; kept in testdata so that fuzz workers start without running one) and one left by a run
+// interrupted before any id came back, then damaged forms of them: what a full disk, a hand edit or
+// another tool could leave behind.
 func journalSeeds(tb testing.TB) [][]byte {
-	p, err := local.Open(local.Config{DataDir: tb.TempDir()})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	srv := httptest.NewServer(p)
-	p.SetBaseURL(srv.URL)
-	defer func() {
-		srv.Close()
-		p.Close()
-	}()
-	c := aep.New(aep.Config{PlatformURL: srv.URL, IMSURL: srv.URL, OrgID: local.OrgID, ClientID: "cioaep-fuzz",
-		ClientSecret: "fuzz-secret", Retry: aep.Retry{Base: time.Millisecond, Max: 5 * time.Millisecond}})
-	state := tb.TempDir()
-	plan := Plan{Sandbox: "prod", Events: []string{"email"}, Destination: Destination{Kind: NewSchema, DatasetName: "Customer.io events"}}
-	if _, err := NewSession(c, state).Apply(context.Background(), plan, nil); err != nil {
-		tb.Fatalf("the apply that writes the seed journal failed: %v", err)
-	}
-	applied, err := os.ReadFile(filepath.Join(state, JournalFile))
+	applied, err := os.ReadFile(filepath.Join("testdata", "journal-applied.json"))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -223,6 +201,7 @@ func journalSeeds(tb testing.TB) [][]byte {
 		[]byte(`{"plAnId":"0","resourCes":{"sourceConnection":{}}}`), // keys matched only when case is ignored
 		[]byte(`{"planId":"0","resources":{"sourceConnection":{}}}`), // an entry that records nothing
 		[]byte(`{"planId":"0","resources":{"flow":{"ID":"x"}}}`),
+		[]byte(`{"planId":"0","resources":{"descriptor":{"name":"0"}}}`), // a name, but neither id nor pending
 	}
 	return seeds
 }
