@@ -174,6 +174,16 @@ func TestInletSignature(t *testing.T) {
 	if again.status != 401 || !strings.Contains(field(again.obj, "report.message"), "replay") {
 		t.Errorf("replayed: %d %s", again.status, again.raw)
 	}
+
+	// A signed request that was not answered 200 is not "received": Customer.io retries it as it was.
+	bad := `{"object_type":"sms","metric":"sent","timestamp":1613063089}` // no event_id: XDM refuses the record
+	badHeaders := map[string]string{cio.HeaderTimestamp: ts, cio.HeaderSignature: cio.Sign([]byte("whsec"), ts, []byte(bad))}
+	if refused := postInlet(t, d.WebhookURL()+"&syncValidation=true", bad, badHeaders); refused.status != http.StatusBadRequest {
+		t.Fatalf("an invalid event with syncValidation: %d %s, want 400", refused.status, refused.raw)
+	}
+	if retry := postInlet(t, d.WebhookURL(), bad, badHeaders); retry.status != 200 {
+		t.Errorf("the retry of a signed request refused with 400 was taken for a replay: %d %s", retry.status, retry.raw)
+	}
 }
 
 // TestIMS checks the token endpoint against a required client pair.

@@ -77,16 +77,24 @@ func (p *Platform) handleInlet(w http.ResponseWriter, r *http.Request) {
 		inletError(w, http.StatusBadRequest, "Bad Request", fmt.Sprintf("flow %s does not stream into this inlet", flowID), nil)
 		return
 	}
+	stored := false
 	if p.cfg.SigningKey != "" {
 		err := cio.Verify([]byte(p.cfg.SigningKey), r.Header.Get(cio.HeaderTimestamp), r.Header.Get(cio.HeaderSignature), body, received, 0)
 		if err != nil {
 			inletError(w, http.StatusUnauthorized, "Unauthorized", "Customer.io signature check failed: "+err.Error(), nil)
 			return
 		}
-		if p.replays.seen(strings.ToLower(strings.TrimSpace(r.Header.Get(cio.HeaderSignature))), received) {
+		sig := strings.ToLower(strings.TrimSpace(r.Header.Get(cio.HeaderSignature)))
+		if p.replays.seen(sig, received) {
 			inletError(w, http.StatusUnauthorized, "Unauthorized", "Customer.io signature check failed: this signed request was already received (a replay)", nil)
 			return
 		}
+		// Customer.io retries every non-2xx answer; only a request answered 200 counts as received.
+		defer func() {
+			if !stored {
+				p.replays.forget(sig)
+			}
+		}()
 	}
 	var event map[string]any
 	if err := json.Unmarshal(body, &event); err != nil || event == nil {
@@ -118,6 +126,7 @@ func (p *Platform) handleInlet(w http.ResponseWriter, r *http.Request) {
 		inletError(w, http.StatusServiceUnavailable, "Service Unavailable", "the event could not be stored: "+err.Error(), nil)
 		return
 	}
+	stored = true
 	// Written by hand: this is the one answer sent thousands of times a second, and its fields (hex, digits
 	// and colons) need no escaping.
 	validation := `{"skipped":true}`

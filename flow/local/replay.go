@@ -24,7 +24,8 @@ func newReplays() *replays {
 	return &replays{cur: map[string]struct{}{}, prev: map[string]struct{}{}}
 }
 
-// seen reports whether sig was accepted before within the window, and records it.
+// seen reports whether sig was accepted before within the window, and records it: two requests with
+// one signature at once cannot both pass.
 func (r *replays) seen(sig string, now time.Time) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -38,4 +39,12 @@ func (r *replays) seen(sig string, now time.Time) bool {
 	}
 	r.cur[sig] = struct{}{}
 	return false
+}
+
+// forget drops sig again, for a request that was not answered 200 and that Customer.io will retry.
+func (r *replays) forget(sig string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.cur, sig)
+	delete(r.prev, sig)
 }
