@@ -59,17 +59,6 @@ func (f *Factory) LocalDataDir() string { return filepath.Join(f.paths().DataDir
 // config loads the config file.
 func (f *Factory) config() (*creds.Config, error) { return creds.LoadConfig(f.paths().ConfigFile) }
 
-// savedProfile is the profile as the config file has it (zero when it is not there or unreadable).
-func (f *Factory) savedProfile() creds.Profile {
-	cfg, err := f.config()
-	if err != nil {
-		return creds.Profile{Name: f.Profile}
-	}
-	p, _ := cfg.Profile(f.Profile)
-	p.Name = f.Profile
-	return p
-}
-
 // UsesLocalPlatform is the one rule for "is this the local platform?": --local, or a profile that was set
 // up against it.
 func (f *Factory) UsesLocalPlatform(p creds.Profile) bool {

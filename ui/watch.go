@@ -262,10 +262,7 @@ func watchTypeLine(st styles, s flow.Snapshot, local bool) string {
 // warning) and how fresh the figures are.
 func watchHeader(st styles, s flow.Snapshot, w flow.Watch) []string {
 	if s.State == "none" && s.FlowID == "" {
-		lines := []string{st.warn.Render("No dataflow to watch.")}
-		for _, n := range s.Notes {
-			lines = append(lines, n)
-		}
+		lines := append([]string{st.warn.Render("No dataflow to watch.")}, s.Notes...)
 		return append(lines, freshness(st, s, w))
 	}
 	state := st.ok.Render("● enabled")
