@@ -355,6 +355,14 @@ func CheckInterval(d time.Duration, local bool) error {
 	return nil
 }
 
+// AlertsOnlyInUI is what setup's Destination step says about alerts, beside AlertsGuideURL: Adobe's UI
+// tutorial offers dataflow alerts at this step, but Adobe documents no API to subscribe to them.
+const AlertsOnlyInUI = "Alerts: Adobe lets you subscribe to this dataflow's alerts (a failed or delayed run) " +
+	"only in its UI, not through its API. Once the dataflow exists, subscribe under Alerts in Experience Platform:"
+
+// AlertsGuideURL is Adobe's guide to subscribing to alerts in its UI.
+const AlertsGuideURL = aep.AlertsGuideURL
+
 // DevConsoleURL is where Adobe I/O Events registrations are made (help/observability/alerts/subscribe.md).
 const DevConsoleURL = "https://www.adobe.com/go/devs_console_ui"
 

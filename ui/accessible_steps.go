@@ -54,6 +54,7 @@ func (a *accessible) destination() error {
 		}
 	}
 	a.plan.Destination = d
+	a.say("%s\n%s", flow.AlertsOnlyInUI, flow.AlertsGuideURL)
 	o := &a.plan.Options
 	if d.Kind != flow.ExistingDataset { // an existing dataset keeps its own Profile setting
 		if o.ProfileEnabled, err = a.yes("Enable for Profile? (this cannot be undone: the schema can then never be disabled or deleted)", false); err != nil {

@@ -69,6 +69,13 @@ func (s *destinationStep) view() string {
 			lines = append(lines, "  "+strings.Repeat(" ", 22)+st.subtle.Render("cioaep creates the schema, its field group and email identity"))
 		}
 	}
+	lines = append(lines, "")
+	lines = append(lines, strings.Split(st.subtle.Width(s.c.bodyWidth()-2).Render(flow.AlertsOnlyInUI), "\n")...)
+	if len(flow.AlertsGuideURL) <= s.c.bodyWidth()-2 {
+		lines = append(lines, link(flow.AlertsGuideURL))
+	} else { // never cut a URL: a link that is clicked, and where to read it whole
+		lines = append(lines, linkText(flow.AlertsGuideURL, "Adobe's alerts guide (a link; the README has the address)"))
+	}
 	if s.problem != "" {
 		lines = append(lines, "", st.err.Render("✗ "+s.problem))
 		focusLine = len(lines) - 1

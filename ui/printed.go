@@ -47,12 +47,15 @@ func (c *common) printedRows() int {
 
 // link is s as an OSC 8 hyperlink to s, so terminals that know them open it on click; others show s.
 // Without colours (NO_COLOR, TERM=dumb) it is plain text: no escape sequence at all.
-func link(s string) string {
-	s = clean(s)
+func link(s string) string { return linkText(s, s) }
+
+// linkText is text as an OSC 8 hyperlink to url, for a URL too long to show whole on a screen line.
+func linkText(url, text string) string {
+	url, text = clean(url), clean(text)
 	if lipgloss.ColorProfile() == termenv.Ascii {
-		return s
+		return text
 	}
-	return ansi.SetHyperlink(s) + s + ansi.ResetHyperlink()
+	return ansi.SetHyperlink(url) + text + ansi.ResetHyperlink()
 }
 
 // command is a cioaep command line for the profile and platform this program runs with, so a command a
