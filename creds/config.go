@@ -8,7 +8,7 @@ import (
 	"os"
 	"sort"
 
-	"github.com/cioaep/cioaep/internal/atomicfile"
+	"github.com/cioaep/cioaep/creds/atomicfile"
 )
 
 // Platforms a profile can point at.

@@ -12,7 +12,7 @@ import (
 
 	"github.com/zalando/go-keyring"
 
-	"github.com/cioaep/cioaep/internal/atomicfile"
+	"github.com/cioaep/cioaep/creds/atomicfile"
 )
 
 // Item names one kind of secret a profile can hold; it is the second half of the keychain account.

@@ -14,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cioaep/cioaep/internal/atomicfile"
+	"github.com/cioaep/cioaep/creds/atomicfile"
 )
 
 // Resource kinds, the keys of a journal. Teardown (and reconfiguration) read them back.

@@ -16,9 +16,9 @@ import (
 	"strings"
 
 	"github.com/cioaep/cioaep/assets"
+	"github.com/cioaep/cioaep/creds/atomicfile"
 	"github.com/cioaep/cioaep/flow/aep"
 	"github.com/cioaep/cioaep/flow/dataprep"
-	"github.com/cioaep/cioaep/internal/atomicfile"
 )
 
 // MappingPlan is a plan for df's current destination carrying rules, so that the mapping step setup uses

@@ -10,8 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/cioaep/cioaep/creds/atomicfile"
 	"github.com/cioaep/cioaep/flow/safetext"
-	"github.com/cioaep/cioaep/internal/atomicfile"
 )
 
 // ResultFile is where the last successful setup's result lives in a profile's state directory.
