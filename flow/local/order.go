@@ -37,20 +37,8 @@ func (s *store) ordered(ctx context.Context, kind, sandbox string) ([]int64, err
 	if ok {
 		return ids, nil
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT rowid FROM resources INDEXED BY resources_order WHERE kind = ? AND sandbox = ? ORDER BY created, id`, kind, sandbox)
+	ids, err := s.rowids(ctx, `SELECT rowid FROM resources INDEXED BY resources_order WHERE kind = ? AND sandbox = ? ORDER BY created, id`, kind, sandbox)
 	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	ids = []int64{}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	o.mu.Lock()
@@ -62,6 +50,25 @@ func (s *store) ordered(ctx context.Context, kind, sandbox string) ([]int64, err
 	}
 	o.mu.Unlock()
 	return ids, nil
+}
+
+// rowids runs a query that selects rowids and returns them in order (never nil, so an empty result can
+// be cached).
+func (s *store) rowids(ctx context.Context, query string, args ...any) ([]int64, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	ids := []int64{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // byRowids reads the documents of rowids, in that order; rows deleted meanwhile are left out.

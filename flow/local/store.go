@@ -207,20 +207,9 @@ func (s *store) page(ctx context.Context, kind, sandbox string, name *string, of
 		}
 		ids = all[min(offset, len(all)):min(offset+limit, len(all))]
 	} else {
-		rows, err := s.db.QueryContext(ctx, `SELECT rowid FROM resources INDEXED BY resources_name
-			WHERE kind = ? AND sandbox = ? AND json_extract(doc, '$.name') = ? ORDER BY created, id LIMIT ? OFFSET ?`, kind, sandbox, *name, limit, offset)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				return nil, err
-			}
-			ids = append(ids, id)
-		}
-		if err := rows.Err(); err != nil {
+		var err error
+		if ids, err = s.rowids(ctx, `SELECT rowid FROM resources INDEXED BY resources_name
+			WHERE kind = ? AND sandbox = ? AND json_extract(doc, '$.name') = ? ORDER BY created, id LIMIT ? OFFSET ?`, kind, sandbox, *name, limit, offset); err != nil {
 			return nil, err
 		}
 	}
