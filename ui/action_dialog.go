@@ -182,7 +182,7 @@ func (d *actionDialog) view() string {
 			}
 			b.WriteString("  " + strings.Join(opts, " ") + "\n")
 		} else {
-			b.WriteString("> " + inputView(&d.input, w-4) + "\n")
+			b.WriteString(st.focus(true) + inputView(&d.input, w-4) + "\n")
 		}
 		if d.warn != "" {
 			b.WriteString(st.warn.Render(d.warn) + "\n")

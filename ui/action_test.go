@@ -233,7 +233,7 @@ func TestActionDialogFitsTheSmallestTerminal(t *testing.T) {
 			t.Errorf("line wider than 60: %q", l)
 		}
 	}
-	if !strings.Contains(view, "> cioaep") || !strings.Contains(view, "↑ more above") {
+	if !strings.Contains(view, "┃ cioaep") || !strings.Contains(view, "↑ more above") {
 		t.Errorf("the open question is not in view:\n%s", view)
 	}
 }

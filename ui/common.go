@@ -76,7 +76,7 @@ func (c *common) ticket() int {
 func (c *common) bodyWidth() int { return max(c.width-2, 10) }
 
 func (c *common) bodyHeight() int {
-	h := c.height - 4 - c.footExtra
+	h := c.height - 4 - c.footExtra // header, rule, the blank line above the help, the help
 	if c.inline {
 		h -= c.printedRows()
 	}
@@ -165,9 +165,9 @@ func (c *common) shared(msg tea.Msg, cancel func()) (cmd tea.Cmd, ok bool) {
 // tooSmall reports whether the window is below what any screen can be drawn in.
 func (c *common) tooSmall() bool { return c.width < minWidth || c.height < minHeight }
 
-// frame draws a screen the way every top-level model does: a header with the title on the left and the
-// profile and platform on the right, the body cut to the window, and the foot. Below the minimum size it
-// asks for a larger terminal instead; the caller's state is untouched.
+// frame draws a screen the way every top-level model does: the header (the title on the left), a thin
+// rule under it carrying the profile and platform at its right end, the body cut to the window, and the
+// foot. Below the minimum size it asks for a larger terminal instead; the caller's state is untouched.
 func (c *common) frame(title, body, foot string) string {
 	if c.tooSmall() {
 		// Wrapped to the window, however small: the sizes must be readable to be of use.
@@ -175,15 +175,9 @@ func (c *common) frame(title, body, foot string) string {
 			"Make the terminal larger: cioaep needs at least %d×%d, and it is %d×%d now. Nothing is lost; ctrl+c quits.",
 			minWidth, minHeight, c.width, c.height))
 	}
-	where := "Adobe Experience Platform"
-	if c.platform == Local {
-		where = "local platform"
-	}
-	left := c.st.title.Render("cioaep") + "  " + title
-	right := c.st.subtle.Render("profile " + clean(c.deps.Profile) + " · " + where)
-	header := left
-	if gap := c.width - lipgloss.Width(left) - lipgloss.Width(right) - 2; gap > 0 {
-		header += strings.Repeat(" ", gap) + right
+	header := c.st.title.Render("cioaep")
+	if title != "" {
+		header += "  " + title
 	}
 	lines := strings.Split(body, "\n")
 	if len(lines) > c.bodyHeight() {
@@ -196,7 +190,46 @@ func (c *common) frame(title, body, foot string) string {
 	if !c.inline { // compact below printed text, which would otherwise scroll out of view
 		body += strings.Repeat("\n", c.bodyHeight()-len(lines))
 	}
-	return fit(header, c.width) + "\n\n" + body + "\n" + foot
+	return fit(header, c.width) + "\n" + c.rule() + "\n" + body + "\n" + foot
+}
+
+// rule is the thin full-width line under the header, with where the work goes (profile and platform)
+// set into its right end, as a frame's legend, so it never competes with the title for room.
+func (c *common) rule() string {
+	where := "Adobe Experience Platform"
+	if c.platform == Local {
+		where = "local platform"
+	}
+	label := " profile " + clean(c.deps.Profile) + " · " + where + " "
+	if lipgloss.Width(label)+6 > c.width {
+		return c.st.rule.Render(strings.Repeat("─", c.width))
+	}
+	return c.st.rule.Render(strings.Repeat("─", c.width-lipgloss.Width(label)-2)) + c.st.subtle.Render(label) + c.st.rule.Render("──")
+}
+
+// stepsTitle says where the wizard is: "Step 5 of 9" and a breadcrumb of every step (finished ones
+// dimmed, the current one highlighted) when it fits in width cells, else a progress bar and the step's
+// title. Names are never cut: the shorter form is chosen instead. The words "Step 5 of 9" are always
+// there, so the place reads without colour too.
+func (c *common) stepsTitle(names []string, cur int, title string, width int) string {
+	st := c.st
+	step := fmt.Sprintf("Step %d of %d", cur+1, len(names))
+	crumbs := make([]string, len(names))
+	for i, n := range names {
+		switch {
+		case i < cur:
+			crumbs[i] = st.crumbDone.Render(n)
+		case i == cur:
+			crumbs[i] = st.crumbNow.Render(n)
+		default:
+			crumbs[i] = st.crumbNext.Render(n)
+		}
+	}
+	if full := step + "  " + strings.Join(crumbs, st.subtle.Render(" › ")); lipgloss.Width(full) <= width {
+		return full
+	}
+	bar := st.accent.Render(strings.Repeat("▰", cur+1)) + st.rule.Render(strings.Repeat("▱", len(names)-cur-1))
+	return bar + "  " + step + " · " + title
 }
 
 // keyHelp is the help line: the keys in order, then ctrl+c unless a key already says "quit" (one quit

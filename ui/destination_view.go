@@ -26,7 +26,7 @@ func (s *destinationStep) view() string {
 	for i, r := range s.rows() {
 		mark := "  "
 		if i == s.rowIndex {
-			mark = st.accent.Render("> ")
+			mark = st.focus(true)
 			focusLine = len(lines)
 		}
 		label, value := "", ""

@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 )
 
 // listItem is one row of a pickList. Text from the API goes in as is; the list cleans it when drawing.
@@ -21,6 +22,7 @@ type pickList struct {
 	items  []listItem
 	search []string // title+detail per item, cleaned once, for the matcher
 	lower  []string // search, lower-cased, for the quick pre-check
+	titleW int      // the widest title, so details line up in one column
 
 	multi  bool
 	chosen map[int]bool
@@ -44,6 +46,7 @@ func newPickList(c *common, multi bool) *pickList {
 // reset empties the list, for a reload.
 func (l *pickList) reset() {
 	l.items, l.search, l.lower, l.visible = nil, nil, nil, nil
+	l.titleW = 0
 	l.chosen = map[int]bool{}
 	l.cursor, l.offset, l.rankedLen = 0, 0, 0
 	l.rankTick = l.c.ticket() // a ranking still on its way is for the old items
@@ -58,6 +61,7 @@ func (l *pickList) add(items ...listItem) {
 		l.items = append(l.items, it)
 		l.search = append(l.search, clean(it.title)+"  "+clean(it.detail))
 		l.lower = append(l.lower, strings.ToLower(l.search[len(l.search)-1]))
+		l.titleW = max(l.titleW, lipgloss.Width(clean(it.title)))
 	}
 	if l.query != "" {
 		l.visible = append(l.visible, rank(l.query, l.search, l.candidates(l.query, indexRange(start, len(l.items))))...)
@@ -208,24 +212,24 @@ func (l *pickList) view(w, height int) string {
 	for row := l.offset; row < min(n, l.offset+height); row++ {
 		i := l.at(row)
 		it := l.items[i]
-		mark := "  "
-		if row == l.cursor {
-			mark = "> "
-		}
+		mark := ""
 		if l.multi {
 			if l.chosen[i] {
-				mark += "[x] "
+				mark = "[x] "
 			} else {
-				mark += "[ ] "
+				mark = "[ ] "
 			}
 		}
-		head := mark + clean(it.title)
+		title := clean(it.title)
+		head := mark + title
 		if row == l.cursor {
 			head = st.selected.Render(head)
 		}
-		line := head
+		line := st.focus(row == l.cursor) + head
 		if it.detail != "" {
-			line += "  " + st.subtle.Render(clean(it.detail))
+			// Details start in one column; a title longer than half the row pushes only its own detail.
+			pad := max(min(l.titleW, w/2)-lipgloss.Width(title), 0)
+			line += strings.Repeat(" ", pad+2) + st.subtle.Render(clean(it.detail))
 		}
 		line = fit(line, w)
 		b.WriteString(line)

@@ -108,7 +108,7 @@ func TestLocalPlatformRejectsSecret(t *testing.T) {
 	d.wait("--local")
 	d.enter("✗")
 	_, view := d.final()
-	if !strings.Contains(view, "> Client secret") {
+	if !strings.Contains(view, "┃ Client secret") {
 		t.Errorf("focus should be on the secret after a refusal:\n%s", view)
 	}
 	t.Logf("\n%s", view)

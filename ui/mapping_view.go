@@ -98,7 +98,7 @@ func (s *mappingStep) tableView(w int) string {
 		r := s.rows[i]
 		mark := "  "
 		if i == s.cursor {
-			mark = "> "
+			mark = "┃ "
 		}
 		star := " "
 		if r.field != nil && (r.field.Mandatory || r.field.Required) {

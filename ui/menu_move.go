@@ -378,7 +378,7 @@ func (p *movePage) chooseView() string {
 	st := c.st
 	mark := func(row int) string {
 		if row == p.row {
-			return st.accent.Render("> ")
+			return st.focus(true)
 		}
 		return "  "
 	}

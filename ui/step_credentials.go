@@ -227,7 +227,7 @@ func (s *credentialsStep) view() string {
 	for i := range s.inputs {
 		mark := "  "
 		if s.state == credEditing && i == s.focus {
-			mark = st.accent.Render("> ")
+			mark = st.focus(true)
 		}
 		b.WriteString(mark + fmt.Sprintf("%-16s", labels[i]) + inputView(&s.inputs[i], w) + "\n")
 	}

@@ -75,6 +75,9 @@ func indentJSON(v any) string {
 
 func (s *eventsStep) title() string { return "Customer.io events" }
 
+// crumb keeps the breadcrumb short enough to fit 120 columns whole.
+func (s *eventsStep) crumb() string { return "Events" }
+
 func (s *eventsStep) ownsEsc() bool { return s.asking || s.list.capturing() }
 
 func (s *eventsStep) enter() tea.Cmd { return nil }

@@ -6,7 +6,6 @@ package ui
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 
@@ -66,7 +65,7 @@ func newWizard(ctx context.Context, deps Deps) *wizard {
 	}
 	h := help.New()
 	h.ShortSeparator = " · "
-	// help's default styles are adaptive colours; see styles for why the wizard avoids those.
+	// The help line takes the wizard's styles, so its keys and dimmed words match every other screen.
 	h.Styles = help.Styles{
 		ShortKey:       lipgloss.NewStyle().Bold(true),
 		ShortDesc:      c.st.subtle,
@@ -159,7 +158,19 @@ func (w *wizard) View() string {
 		}
 		foot = "\n" + c.keyHelp(bindings)
 	}
-	return c.frame(fmt.Sprintf("Step %d of %d · %s", w.cur+1, len(w.steps), cur.title()), cur.view(), foot)
+	names := make([]string, len(w.steps))
+	for i, s := range w.steps {
+		names[i] = crumb(s)
+	}
+	return c.frame(c.stepsTitle(names, w.cur, cur.title(), c.width-len("cioaep  ")), cur.view(), foot)
+}
+
+// crumb is a step's name in the breadcrumb: its title, or a shorter word where the title is long.
+func crumb(s step) string {
+	if c, ok := s.(interface{ crumb() string }); ok {
+		return c.crumb()
+	}
+	return s.title()
 }
 
 // Run starts the full-screen wizard and returns the dataflow it made. It returns ErrQuit when the user

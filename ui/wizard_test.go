@@ -165,7 +165,7 @@ var scenarios = []scenario{
 		d.typ("e")
 		d.wait("Map _id from")
 		d.typ("/metr")
-		d.wait("> metric")
+		d.wait("┃ metric")
 	}},
 	{"mapping_invalid", nil, func(d *driver) {
 		d.to(5)
