@@ -133,11 +133,16 @@ func Hint(err error) string {
 	var dns *net.DNSError
 	var cert *tls.CertificateVerificationError
 	var ne *NetError
+	var answer *AnswerError
 	who, local := party(err)
 	const points = "CIOAEP_PLATFORM_URL / CIOAEP_IMS_URL if you set them"
 	switch {
 	case errors.Is(err, ErrAmbiguous):
 		return "The platform may have made this already: run the same command again; it finds what exists by name before creating anything."
+	case errors.As(err, &answer) && answer.Limit > 0:
+		return fmt.Sprintf("Adobe never sends that much here: something else may be answering in its place (check %s, and any proxy), or the service is failing; retry in a few minutes.", points)
+	case errors.As(err, &answer):
+		return fmt.Sprintf("The connection broke in the middle of the answer: check the network connection (and any proxy, and %s), then retry.", points)
 	case errors.Is(err, context.Canceled):
 		return ""
 	case errors.As(err, &dns) && dns.IsNotFound:

@@ -328,6 +328,9 @@ func (c *Client) getItem(ctx context.Context, path string, out any) error {
 	if _, err := c.do(ctx, request{method: "GET", path: flowService + path, out: &env}); err != nil {
 		return err
 	}
+	if env.Items == nil { // absent or null: not a Flow Service answer, and no sign that the resource is gone
+		return fmt.Errorf("GET %s%s%s: the answer is not the JSON expected (it has no \"items\")", c.cfg.PlatformURL, flowService, path)
+	}
 	if len(env.Items) == 0 {
 		return &Error{Status: 404, Title: "Not found", Detail: "the answer lists no item", Method: "GET",
 			URL: c.cfg.PlatformURL + flowService + path, Sandbox: c.sandbox}

@@ -42,6 +42,6 @@ func (c *Client) Send(ctx context.Context, inletURL, flowID string, event []byte
 	}
 	u.RawQuery = ""
 	var reply InletReply
-	_, err = c.do(ctx, request{method: "POST", path: u.String(), query: q, body: event, kind: repeatable, noAuth: true, out: &reply})
+	_, err = c.do(ctx, request{method: "POST", path: u.String(), query: q, body: event, kind: repeatable, noAuth: true, out: &reply, limit: maxSmallBody})
 	return reply, err
 }

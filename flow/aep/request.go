@@ -47,6 +47,8 @@ type request struct {
 	// noAuth sends no Adobe headers at all: the IMS token call and the inlet.
 	noAuth bool
 	out    any // decoded from a 2xx body when non-nil
+	// limit is the most of the answer read, in bytes; 0 means maxBody.
+	limit int64
 }
 
 // response is a completed exchange with its body already read.
@@ -56,8 +58,18 @@ type response struct {
 	body   []byte
 }
 
-// maxBody bounds what the client reads from any answer: a resolved schema is a few MB at most.
-const maxBody = 64 << 20
+// Bounds on what the client reads from an answer. Each is many times the largest answer Adobe gives to
+// that kind of call, so that a proxy, a hostile host or a failing service that answers with tens of MB
+// gets a clear *AnswerError instead of being held in memory and read as something it is not.
+const (
+	// maxBody: Flow Service, Catalog, Data Prep, sandboxes, Observability. Their pages hold at most a
+	// hundred resources of a few KB each.
+	maxBody = 8 << 20
+	// maxSchemaBody: Schema Registry reads. A resolved schema with many field groups is a few MB.
+	maxSchemaBody = 32 << 20
+	// maxSmallBody: the IMS token and the inlet's acknowledgement, each well under 10 KB.
+	maxSmallBody = 1 << 20
+)
 
 // do runs r with retries, token renewal and error decoding. A non-2xx answer is an *Error.
 func (c *Client) do(ctx context.Context, r request) (*response, error) {
@@ -158,12 +170,39 @@ func (c *Client) send(ctx context.Context, r request, payload []byte, token stri
 		return nil, wrote.Load(), transportErr(r.method, c.display(r), err)
 	}
 	defer hr.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(hr.Body, maxBody))
+	data, err := readAnswer(hr, r.limit)
 	c.shared.trace.response(req, hr, data, time.Since(start), err)
+	var ae *AnswerError
+	if errors.As(err, &ae) {
+		ae.Method, ae.URL = r.method, c.display(r)
+		return nil, true, ae
+	}
 	if err != nil {
 		return nil, true, transportErr(r.method, c.display(r), err)
 	}
 	return &response{status: hr.StatusCode, header: hr.Header, body: data}, true, nil
+}
+
+// readAnswer reads hr's body up to limit bytes (0: maxBody). An answer that announces or turns out to
+// be larger, or that ends before the length it announced, is an *AnswerError (Method and URL left for
+// the caller): it is never cut to size and decoded as if it were whole.
+func readAnswer(hr *http.Response, limit int64) ([]byte, error) {
+	if limit <= 0 {
+		limit = maxBody
+	}
+	tooLarge := &AnswerError{Status: hr.StatusCode, Declared: hr.ContentLength, Limit: limit}
+	if hr.ContentLength > limit {
+		return nil, tooLarge
+	}
+	data, err := io.ReadAll(io.LimitReader(hr.Body, limit+1))
+	switch {
+	case int64(len(data)) > limit:
+		tooLarge.Read = int64(len(data))
+		return nil, tooLarge
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return nil, &AnswerError{Status: hr.StatusCode, Declared: hr.ContentLength, Read: int64(len(data)), Err: err}
+	}
+	return data, err
 }
 
 func (c *Client) setHeaders(req *http.Request, r request, hasBody bool, token string) {
@@ -244,6 +283,52 @@ func transportErr(method, u string, err error) error {
 	return &NetError{Method: method, URL: u, Err: err}
 }
 
+// AnswerError is an answer the client would not use: larger than any answer to that call should be
+// (Limit > 0), or cut short before the length it announced (Limit == 0). Either way it is never read
+// as a smaller answer, such as an empty list or "not found".
+type AnswerError struct {
+	Method, URL string
+	Status      int   // the HTTP status the answer carried
+	Declared    int64 // the Content-Length it announced; -1 when none
+	Read        int64 // bytes read before stopping
+	Limit       int64 // the most this call reads; 0 when the answer was cut short
+	Err         error // the read error of an answer cut short
+}
+
+func (e *AnswerError) Error() string {
+	from := e.URL
+	if u, err := url.Parse(e.URL); err == nil && u.Host != "" {
+		from = u.Host
+	}
+	if e.Limit > 0 {
+		announced := ""
+		if e.Declared > e.Limit {
+			announced = " (it announced " + megabytes(e.Declared) + ")"
+		}
+		return fmt.Sprintf("%s %s: the answer from %s is larger than %s%s, far more than Adobe sends for this call; cioaep stopped reading it",
+			e.Method, e.URL, from, megabytes(e.Limit), announced)
+	}
+	of := ""
+	if e.Declared > 0 {
+		of = " of the " + megabytes(e.Declared) + " it announced"
+	}
+	return fmt.Sprintf("%s %s: the answer from %s was cut short after %s%s: %v", e.Method, e.URL, from, megabytes(e.Read), of, e.Err)
+}
+
+func (e *AnswerError) Unwrap() error { return e.Err }
+
+// megabytes writes a size for people: "8 MB", "1.5 MB", "12 KB".
+func megabytes(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MB", n>>20)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	default:
+		return fmt.Sprintf("%d KB", (n+1023)>>10)
+	}
+}
+
 // NetError is a request that got no complete answer: DNS failure, refused or reset connection,
 // timeout, a body cut short.
 type NetError struct {
@@ -267,6 +352,10 @@ func retryableNetErr(err error) bool {
 	var cert *tls.CertificateVerificationError
 	if errors.As(err, &cert) {
 		return false
+	}
+	var ae *AnswerError
+	if errors.As(err, &ae) {
+		return ae.Limit == 0 // cut short, as a dropped connection; too large will be too large again
 	}
 	var ne *NetError
 	return errors.As(err, &ne)

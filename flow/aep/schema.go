@@ -71,7 +71,7 @@ func (c *Client) Schemas(ctx context.Context, page func([]SchemaRef) error) erro
 // $id or the meta:altId. A missing schema is an *Error matching ErrNotFound.
 func (c *Client) Schema(ctx context.Context, id string) (map[string]any, error) {
 	var full map[string]any
-	_, err := c.do(ctx, request{method: "GET", path: registry + "/tenant/schemas/" + escapeID(id), accept: acceptFull, out: &full})
+	_, err := c.do(ctx, request{method: "GET", path: registry + "/tenant/schemas/" + escapeID(id), accept: acceptFull, out: &full, limit: maxSchemaBody})
 	return full, err
 }
 
@@ -198,7 +198,7 @@ func (c *Client) listRegistry(ctx context.Context, path string, filter url.Value
 			q.Set("start", start)
 		}
 		var p registryPage
-		if _, err := c.do(ctx, request{method: "GET", path: registry + path, query: q, accept: acceptListing, out: &p}); err != nil {
+		if _, err := c.do(ctx, request{method: "GET", path: registry + path, query: q, accept: acceptListing, out: &p, limit: maxSchemaBody}); err != nil {
 			return err
 		}
 		if err := page(p.Results); err != nil {

@@ -100,7 +100,7 @@ func (c *Client) requestToken(ctx context.Context) (string, time.Duration, error
 	_, err := c.do(ctx, request{
 		method: "POST", path: c.cfg.IMSURL + "/ims/token/v3",
 		body: []byte(form.Encode()), ctype: "application/x-www-form-urlencoded",
-		kind: repeatable, noAuth: true, out: &reply,
+		kind: repeatable, noAuth: true, out: &reply, limit: maxSmallBody,
 	})
 	if err != nil {
 		return "", 0, fmt.Errorf("getting an access token from Adobe IMS: %w", err)
