@@ -1,7 +1,9 @@
 package cmd
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -128,6 +130,15 @@ func (a *doneActions) sendTest(ctx context.Context, res flow.Result) (string, er
 		}
 	}
 	ui.SayTable(ctx, []string{"", "event", "status", "time", "reason"}, rows)
+	// What a refusal says is wrong, one line per field; the whole answer is behind d.
+	for _, r := range results {
+		if len(r.Problems) > 0 {
+			ui.Say(ctx, r.Event+":\n  "+strings.Join(r.Problems, "\n  "))
+		}
+		if len(r.Reply) > 0 {
+			ui.SayDetails(ctx, fmt.Sprintf("What the endpoint answered to %s (HTTP %d):", r.Event, r.Status), indentJSON(r.Reply))
+		}
+	}
 	if len(records) > 0 {
 		ui.Say(ctx, "Mapped records in dataset "+res.DatasetID+":")
 		ui.SayTable(ctx, nil, records)
@@ -286,4 +297,13 @@ func (w sayWriter) Write(p []byte) (int, error) {
 		ui.Say(w.ctx, s)
 	}
 	return len(p), nil
+}
+
+// indentJSON lays out an answer for reading; one that is not JSON is shown as it came.
+func indentJSON(raw []byte) string {
+	var b bytes.Buffer
+	if json.Indent(&b, raw, "", "  ") != nil {
+		return string(raw)
+	}
+	return b.String()
 }

@@ -86,6 +86,10 @@ type sendTestResult struct {
 	Status int    `json:"status,omitempty"` // HTTP status; 0 when no reply arrived
 	Millis int64  `json:"ms"`
 	Reason string `json:"reason,omitempty"` // for people: why it failed, or what was checked
+	// Problems are what a refusal says is wrong, one line per field (flow.ReadReply).
+	Problems []string `json:"problems,omitempty"`
+	// Reply is the endpoint's answer to a refused event, whole (a JSON string when it was not JSON).
+	Reply json.RawMessage `json:"reply,omitempty"`
 	// SyncValidation says the inlet validated the record before answering.
 	SyncValidation bool `json:"syncValidation"`
 	// Record is the mapped XDM record as the local platform stored it.
@@ -393,41 +397,22 @@ func sendOne(ctx context.Context, s *cio.Sender, endpoint string, sample assets.
 			r.Reason = "accepted"
 		}
 	default:
-		r.Reason = replyReason(reply)
+		rr := flow.ReadReply(reply.Status, reply.Reply)
+		r.Reason, r.Problems, r.Reply = rr.Summary, rr.Lines()[1:], replyJSON(reply.Reply)
 	}
 	return r
 }
 
-// replyReason pulls the useful sentence out of an inlet error reply: the validation messages, else the
-// report's message, else the title; a reply that is not the inlet's JSON is shown as it came.
-func replyReason(reply cio.SendResult) string {
-	var doc struct {
-		Title  string `json:"title"`
-		Report struct {
-			Message string `json:"message"`
-			Cause   struct {
-				Validation []struct {
-					Message string `json:"message"`
-				} `json:"_streamingValidation"`
-			} `json:"cause"`
-		} `json:"report"`
+// replyJSON keeps an answer for --json: as it came when it is JSON, else as a JSON string.
+func replyJSON(b []byte) json.RawMessage {
+	if len(b) == 0 {
+		return nil
 	}
-	if json.Unmarshal([]byte(reply.Body), &doc) == nil {
-		var msgs []string
-		for _, v := range doc.Report.Cause.Validation {
-			msgs = append(msgs, v.Message)
-		}
-		if len(msgs) > 0 {
-			return strings.Join(msgs, "; ")
-		}
-		if m := firstOf(doc.Report.Message, doc.Title); m != "" {
-			return m
-		}
+	if json.Valid(b) {
+		return json.RawMessage(b)
 	}
-	if reply.Body == "" {
-		return http.StatusText(reply.Status)
-	}
-	return reply.Body
+	s, _ := json.Marshal(string(b))
+	return s
 }
 
 // lastSeq is the newest event's sequence number in the log, so later reads see only this run's events.
@@ -553,6 +538,9 @@ func printSendTest(g *Factory, results []sendTestResult) error {
 			status = fmt.Sprint(r.Status)
 		}
 		fmt.Fprintf(g.IO.Out, "%s %-34s %s %5d ms  %s\n", mark, r.Event, status, r.Millis, safetext.Line(r.Reason))
+		for _, p := range r.Problems {
+			fmt.Fprintf(g.IO.Out, "    %s\n", safetext.Line(p))
+		}
 		if len(r.Record) > 0 {
 			fmt.Fprintf(g.IO.Out, "    %s\n", cut(safetext.Line(compactJSON(r.Record)), 160))
 		}

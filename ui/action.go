@@ -98,6 +98,23 @@ func SayTable(ctx context.Context, header []string, rows [][]string) {
 	}
 }
 
+// SayDetails adds text the dialog keeps out of sight until the user asks for details (d): the whole
+// answer behind a reason shown in one line, such as a platform's error document. An Asker without a
+// dialog shows it only if it implements DetailSayer.
+func SayDetails(ctx context.Context, title, text string) {
+	switch a := ctx.Value(conversationKey{}).(type) {
+	case *conversation:
+		_ = a.send(ctx, sayMsg{text: title + "\n" + text, details: true})
+	case DetailSayer:
+		a.SayDetails(title, text)
+	}
+}
+
+// DetailSayer is an Asker that can show details (see SayDetails).
+type DetailSayer interface {
+	SayDetails(title, text string)
+}
+
 type conversationKey struct{}
 
 // conversation carries an action's questions and notes to the dialog, in order.
@@ -130,9 +147,10 @@ type askMsg struct {
 }
 
 type sayMsg struct {
-	text   string
-	header []string
-	rows   [][]string
+	text    string
+	header  []string
+	rows    [][]string
+	details bool // shown only while the dialog shows details
 }
 
 type actionMsg struct {

@@ -32,7 +32,11 @@ type actionDialog struct {
 	err       error
 	scroll    scroller
 	follow    bool // keep the newest lines in view until the user scrolls
+	details   bool // the entries said as details are shown (d)
 }
+
+// detailsKey shows and hides what the action said as details (a platform's whole answer).
+var detailsKey = key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "details"))
 
 func newActionDialog(c *common, a Action, ticket int) *actionDialog {
 	return &actionDialog{c: c, label: a.Label, ticket: ticket, follow: true}
@@ -86,6 +90,10 @@ func (d *actionDialog) key(msg tea.KeyMsg) (cmd tea.Cmd, closed bool) {
 	k := d.c.keys
 	if d.ask == nil && d.scroll.key(msg, k) {
 		d.follow = false
+		return nil, false
+	}
+	if d.ask == nil && key.Matches(msg, detailsKey) && d.hasDetails() {
+		d.details = !d.details
 		return nil, false
 	}
 	switch {
@@ -153,6 +161,13 @@ func (d *actionDialog) view() string {
 	var b strings.Builder
 	b.WriteString(st.boxTitle.Render(clean(capitalize(d.label))) + "\n\n")
 	for _, e := range d.entries {
+		if e.details {
+			if d.details {
+				title, text, _ := strings.Cut(e.text, "\n")
+				b.WriteString(st.boxTitle.Render(clean(title)) + "\n" + st.subtle.Render(d.c.para(cleanBlock(text))) + "\n")
+			}
+			continue
+		}
 		if e.rows != nil || e.header != nil {
 			for i, l := range tableLines(e.header, e.rows, w-2) {
 				if i == 0 && e.header != nil {
@@ -202,11 +217,29 @@ func (d *actionDialog) view() string {
 	return d.scroll.view(b.String(), d.c.bodyHeight())
 }
 
+// hasDetails says whether the action said anything as details.
+func (d *actionDialog) hasDetails() bool {
+	for _, e := range d.entries {
+		if e.details {
+			return true
+		}
+	}
+	return false
+}
+
 func (d *actionDialog) help() []key.Binding {
 	k := d.c.keys
+	var extra []key.Binding
+	if d.ask == nil && d.hasDetails() {
+		label := "show details"
+		if d.details {
+			label = "hide details"
+		}
+		extra = append(extra, key.NewBinding(key.WithKeys("d"), key.WithHelp("d", label)))
+	}
 	switch {
 	case d.finished:
-		return d.scroll.help(k, []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "back to the URL"))})
+		return d.scroll.help(k, append([]key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "back to the URL"))}, extra...))
 	case d.ask != nil && len(d.ask.q.Choices) > 0:
 		return []key.Binding{
 			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose")),
@@ -223,7 +256,7 @@ func (d *actionDialog) help() []key.Binding {
 			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "stop")),
 		}
 	default:
-		return d.scroll.help(k, []key.Binding{key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "stop"))})
+		return d.scroll.help(k, append([]key.Binding{key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "stop"))}, extra...))
 	}
 }
 

@@ -43,8 +43,11 @@ type Sender struct {
 
 // SendResult is what the endpoint answered to one event.
 type SendResult struct {
-	Status   int           // HTTP status code
-	Body     string        // the reply, cleaned for the terminal and cut to about one line
+	Status int    // HTTP status code
+	Body   string // the reply, cleaned for the terminal and cut to about one line
+	// Reply is the reply as it came, up to 64 KiB and not cleaned: flow.ReadReply reads an error from it
+	// and --json shows it whole.
+	Reply    []byte
 	Duration time.Duration // from sending the request to reading the reply
 }
 
@@ -93,7 +96,7 @@ func (s *Sender) Send(ctx context.Context, endpoint string, body []byte) (SendRe
 	}
 	defer resp.Body.Close()
 	reply, err := io.ReadAll(io.LimitReader(resp.Body, replyLimit))
-	result := SendResult{Status: resp.StatusCode, Body: summarize(reply, summaryRunes), Duration: time.Since(start)}
+	result := SendResult{Status: resp.StatusCode, Body: summarize(reply, summaryRunes), Reply: reply, Duration: time.Since(start)}
 	if err != nil {
 		return result, sendError(req.URL.Host, timeout, err)
 	}
