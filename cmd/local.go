@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cioaep/cioaep/flow/local"
+	"github.com/cioaep/cioaep/flow/safetext"
 )
 
 func init() {
@@ -157,7 +158,7 @@ failed event the reason and the event as received. With --json, one JSON object 
 	f := c.Flags()
 	f.StringVar(&o.dataDir, "data", g.LocalDataDir(), "`directory` of the local platform")
 	f.StringVar(&o.dataset, "dataset", "", "only events for this dataset `id`")
-	f.BoolVar(&o.failed, "failed", false, "only events that failed mapping or validation")
+	f.BoolVar(&o.failed, "failed", false, "only events that failed mapping or validation, and the requests the inlet refused")
 	f.BoolVar(&o.follow, "follow", false, "keep printing new events until interrupted")
 	return c
 }
@@ -174,11 +175,11 @@ func runLocalEvents(ctx context.Context, g *Factory, o localEventsOptions) error
 	// Events stream from the database to a buffer, so a log of any length takes constant memory and
 	// few writes; --follow flushes after each look.
 	out := bufio.NewWriterSize(g.IO.Out, 64<<10)
-	filter := local.EventFilter{DatasetID: o.dataset, Failed: o.failed}
+	filter := local.EventFilter{DatasetID: o.dataset, Failed: o.failed, Rejections: o.failed}
 	var line []byte
 	for {
 		err := events.Each(ctx, filter, func(e *local.Event) error {
-			filter.After = e.Seq
+			filter.Seen(e)
 			if g.JSON {
 				line = append(e.AppendJSON(line[:0]), '\n')
 				_, err := out.Write(line)
@@ -196,7 +197,7 @@ func runLocalEvents(ctx context.Context, g *Factory, o localEventsOptions) error
 			return err
 		}
 		if !o.follow {
-			if filter.After == 0 && !g.JSON {
+			if filter.After == 0 && filter.AfterRejection == 0 && !g.JSON {
 				fmt.Fprintln(g.IO.ErrOut, "No events yet. Send one with `cioaep send-test`, or POST to the webhook URL.")
 			}
 			return nil
@@ -209,11 +210,20 @@ func runLocalEvents(ctx context.Context, g *Factory, o localEventsOptions) error
 	}
 }
 
-// printLocalEvent writes one event as one line for people.
+// printLocalEvent writes one event as one line for people (a failed one with the event under it). What
+// came from the network is sanitised: a body may carry escape sequences.
 func printLocalEvent(w io.Writer, e *local.Event) error {
 	when := e.Received.Local().Format("2006-01-02 15:04:05")
+	if e.Rejected {
+		raw := safetext.Line(string(e.Raw))
+		if len(e.Raw) < e.RawBytes {
+			raw += fmt.Sprintf(" … (the first %d of %d bytes)", len(e.Raw), e.RawBytes)
+		}
+		_, err := fmt.Fprintf(w, "%s  dataset %s  REFUSED %d  %s\n    request: %s\n", when, e.DatasetID, e.Status, safetext.Line(e.Reason), raw)
+		return err
+	}
 	if e.Failed {
-		_, err := fmt.Fprintf(w, "%s  dataset %s  FAILED  %s\n    event: %s\n", when, e.DatasetID, e.Reason, e.Raw)
+		_, err := fmt.Fprintf(w, "%s  dataset %s  FAILED  %s\n    event: %s\n", when, e.DatasetID, safetext.Line(e.Reason), safetext.Line(string(e.Raw)))
 		return err
 	}
 	_, err := fmt.Fprintf(w, "%s  dataset %s  ok  %s\n", when, e.DatasetID, e.Record)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,9 +16,10 @@ import (
 )
 
 // Event is one event the inlet accepted: either mapped into an XDM record for a dataset, or failed with
-// the reason. `cioaep local events` prints these, one JSON object per line.
+// the reason; or, with EventFilter.Rejections, a request the inlet refused (Rejected). `cioaep local
+// events` prints these, one JSON object per line.
 type Event struct {
-	Seq       int64           `json:"seq"` // increasing; pass the last one seen as EventFilter.After to follow
+	Seq       int64           `json:"seq"` // increasing; pass each event seen to EventFilter.Seen to follow
 	XactionID string          `json:"xactionId"`
 	Sandbox   string          `json:"sandbox"`
 	DatasetID string          `json:"datasetId"`
@@ -27,6 +29,11 @@ type Event struct {
 	Record    json.RawMessage `json:"record,omitempty"` // the mapped XDM record
 	Reason    string          `json:"reason,omitempty"` // why it failed
 	Raw       json.RawMessage `json:"raw,omitempty"`    // the event as received; set on failed events
+	// Rejected marks a request the inlet refused with Status, so it never became a record. Its Seq counts
+	// rejections, apart from events; its Raw is the start of the body, RawBytes long in full.
+	Rejected bool `json:"rejected,omitempty"`
+	Status   int  `json:"status,omitempty"`
+	RawBytes int  `json:"rawBytes,omitempty"`
 }
 
 // EventFilter selects events. Zero values select everything.
@@ -35,6 +42,19 @@ type EventFilter struct {
 	Failed    bool  // only failed events
 	After     int64 // only events with Seq > After
 	Limit     int   // at most this many, oldest first; 0 means no limit
+	// Rejections adds the requests the inlet refused, in time order among the events, those with a Seq
+	// above AfterRejection.
+	Rejections     bool
+	AfterRejection int64
+}
+
+// Seen moves the filter past e, so the next read returns only what came after it (for --follow).
+func (f *EventFilter) Seen(e *Event) {
+	if e.Rejected {
+		f.AfterRejection = e.Seq
+	} else {
+		f.After = e.Seq
+	}
 }
 
 // Events lists ingested events, oldest first.
@@ -89,7 +109,39 @@ func queryEvents(ctx context.Context, db *sql.DB, f EventFilter) ([]Event, error
 // open, which would stop the server's checkpoints and let its write-ahead log grow.
 const eventChunk = 1024
 
+// errEnough stops eachEvent once a Limit that counts rejections too is reached.
+var errEnough = errors.New("enough events")
+
 func eachEvent(ctx context.Context, db *sql.DB, f EventFilter, fn func(*Event) error) error {
+	if !f.Rejections {
+		return eachRecord(ctx, db, f, fn)
+	}
+	if f.Limit > 0 {
+		left, inner := f.Limit, fn
+		fn = func(e *Event) error {
+			if left == 0 {
+				return errEnough
+			}
+			left--
+			return inner(e)
+		}
+		f.Limit = 0
+	}
+	wrapped, flush, err := withRejections(ctx, db, f, fn)
+	if err == nil {
+		err = eachRecord(ctx, db, f, wrapped)
+	}
+	if err == nil {
+		err = flush()
+	}
+	if errors.Is(err, errEnough) {
+		return nil
+	}
+	return err
+}
+
+// eachRecord is eachEvent for the events table alone.
+func eachRecord(ctx context.Context, db *sql.DB, f EventFilter, fn func(*Event) error) error {
 	var where []string
 	var args []any
 	where = append(where, "seq > ?")
@@ -196,6 +248,14 @@ func (e *Event) AppendJSON(b []byte) []byte {
 	}
 	if len(e.Raw) > 0 {
 		b = appendRaw(b, "raw", e.Raw)
+	}
+	if e.Rejected {
+		b = append(b, `,"rejected":true,"status":`...)
+		b = strconv.AppendInt(b, int64(e.Status), 10)
+		if e.RawBytes != 0 {
+			b = append(b, `,"rawBytes":`...)
+			b = strconv.AppendInt(b, int64(e.RawBytes), 10)
+		}
 	}
 	return append(b, '}')
 }

@@ -29,6 +29,9 @@ type Config struct {
 	// InletRate is the requests per second one inlet accepts before answering 429; 0 means Adobe's
 	// documented 1000.
 	InletRate int
+	// KeepRejections is how many refused inlet requests are kept for `local events --failed`, newest
+	// first; 0 means 1000.
+	KeepRejections int
 }
 
 // OrgID is an organization id the local platform accepts. Any id of Adobe's form (24 hexadecimal
@@ -55,6 +58,9 @@ type Platform struct {
 func Open(cfg Config) (*Platform, error) {
 	if cfg.DataDir == "" {
 		return nil, errors.New("local platform: no data directory given")
+	}
+	if cfg.KeepRejections <= 0 {
+		cfg.KeepRejections = defaultKeepRejections
 	}
 	if cfg.InletRate <= 0 {
 		cfg.InletRate = 1000

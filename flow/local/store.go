@@ -70,7 +70,7 @@ func openStore(dir string) (*store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := db.Exec(schemaSQL); err != nil {
+	if _, err := db.Exec(schemaSQL + rejectionsSQL); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("local platform: prepare database: %w", err)
 	}
