@@ -177,35 +177,38 @@ func (m *Mapping) Apply(event map[string]any) (map[string]any, error) {
 	out := make(map[string]any, len(m.rules))
 	for i := range m.rules {
 		c := &m.rules[i]
-		var (
-			v  any
-			ok bool
-		)
-		switch c.rule.SourceType {
-		case Attribute:
-			v, ok = c.source.get(event)
-			if ok {
-				v = clone(v)
-			}
-		case Static:
-			v, ok = c.rule.Source, true
-		case Expression:
-			var err error
-			if v, ok, err = c.expr.eval(event); err != nil {
-				return nil, fmt.Errorf("rule %d (%s → %s): %w", c.index+1, c.rule.Source, c.rule.Destination, err)
-			}
+		v, ok, err := c.value(event)
+		if err != nil {
+			return nil, fmt.Errorf("rule %d (%s → %s): %w", c.index+1, c.rule.Source, c.rule.Destination, err)
 		}
 		if !ok {
 			continue
-		}
-		if list, isList := v.([]any); isList && !c.dest.hasEach() && c.source.hasEach() {
-			v = compact(list)
 		}
 		if err := c.dest.set(out, v); err != nil {
 			return nil, fmt.Errorf("rule %d (%s → %s): %w", c.index+1, c.rule.Source, c.rule.Destination, err)
 		}
 	}
 	return out, nil
+}
+
+// value is what the rule writes for event; ok is false when it writes nothing.
+func (c *compiled) value(event map[string]any) (v any, ok bool, err error) {
+	switch c.rule.SourceType {
+	case Attribute:
+		if v, ok = c.source.get(event); ok {
+			v = clone(v)
+		}
+	case Static:
+		v, ok = c.rule.Source, true
+	case Expression:
+		if v, ok, err = c.expr.eval(event); err != nil {
+			return nil, false, err
+		}
+	}
+	if list, isList := v.([]any); isList && !c.dest.hasEach() && c.source.hasEach() {
+		v = compact(list)
+	}
+	return v, ok, nil
 }
 
 // Rules returns the rules the mapping was compiled from.
