@@ -127,7 +127,7 @@ func checkSamples(rules []dataprep.Rule, full map[string]any, samples []map[stri
 	var out SampleVerdicts
 	m, compileErr := dataprep.Compile(rules)
 	for _, ev := range samples {
-		v := SampleVerdict{Event: eventName(ev)}
+		v := SampleVerdict{Event: EventName(ev)}
 		switch rec, err := applyMapping(m, compileErr, ev); {
 		case err != nil:
 			v.Problems = []FieldProblem{{Message: "the mapping failed: " + err.Error()}}
@@ -164,8 +164,9 @@ func ruleFor(rules []dataprep.Rule, path string) *dataprep.Rule {
 	return best
 }
 
-// eventName is "object_type.metric" of a Customer.io event, or "event" when it has neither.
-func eventName(ev map[string]any) string {
+// EventName is "object_type.metric" of a Customer.io event, or "event" when it has neither: how the
+// sample checks and the mapping step name a sample.
+func EventName(ev map[string]any) string {
 	o, _ := ev["object_type"].(string)
 	m, _ := ev["metric"].(string)
 	switch {

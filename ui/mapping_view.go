@@ -6,12 +6,22 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/cioaep/cioaep/flow/dataprep"
 )
 
-// wide says the preview fits beside the table.
-func (s *mappingStep) wide() bool { return s.c.bodyWidth() >= 110 }
+// wide says the preview fits beside the table and the table still has room for its value column.
+func (s *mappingStep) wide() bool { return s.c.bodyWidth() >= 150 }
+
+// previewWidth is the preview pane's width beside the table.
+const previewWidth = 44
+
+// previewBelowFrom is how many free lines under the table make room for the preview there.
+const previewBelowFrom = 10
+
+// valueColumnFrom is the table width from which the sample's value gets a column.
+const valueColumnFrom = 96
 
 // sourceText shows a rule's source with its kind: a path as is, ƒ for an expression, quotes for a constant.
 func sourceText(r dataprep.Rule) string {
@@ -28,114 +38,323 @@ func (s *mappingStep) view() string {
 	if s.edit != nil {
 		return s.edit.view()
 	}
-	st := s.c.st
 	switch s.load {
 	case loadWorking:
 		return "Mapping Customer.io fields to the schema\n\n" + s.c.busy("Reading the schema and suggesting a mapping…")
 	case loadFailed:
 		return "Mapping Customer.io fields to the schema\n\n" + s.c.errText(s.loadErr) + "\n\nPress r to try again."
 	}
-	status := ""
-	switch {
-	case s.checking:
-		status = s.c.busy("checking…")
-	case s.checkErr != nil:
-		status = st.err.Render("✗ not checked")
-	case s.failed() > 0:
-		status = st.err.Render(fmt.Sprintf("✗ %d of %s failed the check", s.failed(), plural(len(s.rules), "rule", "rules")))
-	case s.rejectedSamples() > 0:
-		status = st.err.Render(fmt.Sprintf("✗ %d of %d samples accepted", s.verdicts.Accepted(), len(s.verdicts.Samples)))
-	default:
-		status = st.ok.Render("✓ " + plural(len(s.rules), "rule", "rules") + " checked")
-		if n := len(s.verdicts.Samples); n > 0 {
-			status += st.ok.Render(fmt.Sprintf(" · %d of %d samples accepted", n, n))
-		}
-	}
-	head := fmt.Sprintf("Target field ← Customer.io source   %s   %s", st.mandatory.Render("* mandatory"), status)
-	if p := s.prefix(); p != "" {
-		head += "\n" + st.subtle.Render(fit("  ."+"x stands for "+clean(p)+"x", s.c.bodyWidth()))
-	}
-
-	tableW := s.c.bodyWidth()
+	w := s.c.bodyWidth()
+	head := s.headView(w)
+	tableW := w
 	if s.wide() {
-		tableW -= 46
+		tableW -= previewWidth + 2
 	}
-	table := s.tableView(tableW)
-	var foot []string
-	if len(s.rows) > 0 {
-		foot = append(foot, s.rowDetail(s.rows[s.cursor], tableW-2))
-	}
+	foot := s.footView(tableW, s.layout(tableW))
+	// The table takes what the head and the foot leave, less a blank line and the position line.
+	room := max(s.c.bodyHeight()-lipgloss.Height(head)-lipgloss.Height(foot)-2, 3)
+	var main string
 	switch {
-	case s.problem != "":
-		foot = append(foot, st.err.Width(tableW-2).Render("✗ "+s.problem))
-	case s.checkErr != nil:
-		foot = append(foot, s.c.errText(s.checkErr)+" Press r to check again.")
-	case s.unplacedRejection() != "":
-		foot = append(foot, st.err.Width(tableW-2).Render("✗ ingestion would reject "+clean(s.unplacedRejection())))
+	case s.pane == panePreview && !s.wide():
+		main = s.previewView(w, room+1)
+	case s.pane == paneUnread:
+		main = s.unreadList(tableW, room+1)
+	default:
+		main = s.tableView(tableW, room)
 	}
-	main := table + "\n\n" + strings.Join(foot, "\n")
-	switch {
-	case s.wide():
-		return head + "\n" + s.c.columns(main, s.previewView(44, s.c.bodyHeight()-2), tableW+2)
-	case s.showSide:
-		return head + "\n" + s.previewView(s.c.bodyWidth(), s.c.bodyHeight()-2)
+	if foot != "" {
+		main += "\n\n" + foot
+	}
+	// A tall window shows the preview under the table, where a short one needs p.
+	left := s.c.bodyHeight() - lipgloss.Height(head) - lipgloss.Height(main) - 1
+	s.previewBelow = s.pane == paneTable && !s.wide() && left >= previewBelowFrom
+	if s.previewBelow {
+		main += "\n\n" + s.previewView(w, left-1)
+	}
+	if s.wide() {
+		return head + "\n" + s.c.columns(main, s.previewView(previewWidth, s.c.bodyHeight()-lipgloss.Height(head)), tableW+2)
 	}
 	return head + "\n" + main
 }
 
-func (s *mappingStep) tableView(w int) string {
+// headView is the verdict of the last check, which sample the values come from, and the shared
+// prefix, each wrapped between its parts so nothing is cut at 80 columns.
+func (s *mappingStep) headView(w int) string {
 	st := s.c.st
-	h := s.tableHeight()
+	var parts []string
+	switch {
+	case s.checking:
+		parts = append(parts, s.c.busy("checking…"))
+	case s.checkErr != nil:
+		parts = append(parts, st.err.Render("✗ not checked"))
+	case s.failed() > 0:
+		parts = append(parts, st.err.Render(fmt.Sprintf("✗ %d of %s failed the check", s.failed(), plural(len(s.rules), "rule", "rules"))))
+	case s.rejectedSamples() > 0:
+		parts = append(parts, st.err.Render(fmt.Sprintf("✗ %d of %d samples accepted", s.verdicts.Accepted(), len(s.verdicts.Samples))))
+	default:
+		parts = append(parts, st.ok.Render("✓ "+plural(len(s.rules), "rule", "rules")+" checked"))
+		if n := len(s.verdicts.Samples); n > 0 {
+			parts = append(parts, st.ok.Render(fmt.Sprintf("%d of %d samples accepted", n, n)))
+		}
+	}
+	parts = append(parts, st.mandatory.Render("*")+" mandatory")
+	lines := []string{wrapParts(parts, st.subtle.Render(" · "), w)}
+	if ev := s.shownSample(); ev != nil {
+		line := fmt.Sprintf("Sample %d of %d: %s", s.sample+1, len(s.c.samples), st.accent.Render(sampleName(ev)))
+		if s.sample < len(s.verdicts.Samples) && !s.checking {
+			if v := s.verdicts.Samples[s.sample]; v.OK() {
+				line += st.ok.Render(" · ✓ accepted")
+			} else {
+				line += st.err.Render(" · ✗ rejected")
+			}
+		}
+		lines = append(lines, fit(line, w))
+	}
+	if p := s.prefix(); p != "" {
+		lines = append(lines, st.subtle.Render(fit("Targets starting with . are under "+clean(p), w)))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// wrapParts joins parts with sep, starting a new line between parts rather than cutting one.
+func wrapParts(parts []string, sep string, w int) string {
+	var lines []string
+	cur := ""
+	for _, p := range parts {
+		switch {
+		case cur == "":
+			cur = p
+		case lipgloss.Width(cur)+lipgloss.Width(sep)+lipgloss.Width(p) > w:
+			lines, cur = append(lines, cur), p
+		default:
+			cur += sep + p
+		}
+	}
+	lines = append(lines, cur)
+	for i, l := range lines {
+		lines[i] = fit(l, w)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// footView is what is under the table: the highlighted row in full, the fields that map nowhere, and
+// the problem of the moment.
+func (s *mappingStep) footView(w int, lay tableLayout) string {
+	st := s.c.st
+	var foot []string
+	if r, ok := s.current(); ok && s.pane == paneTable {
+		foot = append(foot, s.rowDetail(r, w-2, lay))
+	}
+	if n := len(s.unread); n > 0 && s.pane == paneTable {
+		line := fmt.Sprintf("! %s in the samples map nowhere: %s", plural(n, "field", "fields"), strings.Join(s.unread, ", "))
+		foot = append(foot, st.warn.Render(cutEnd(clean(line), w-2-lipgloss.Width(" (u lists them)")))+st.subtle.Render(" (u lists them)"))
+	}
+	switch {
+	case s.problem != "":
+		foot = append(foot, st.err.Width(w-2).Render("✗ "+s.problem))
+	case s.checkErr != nil:
+		foot = append(foot, s.c.errText(s.checkErr)+" Press r to check again.")
+	case s.unplacedRejection() != "":
+		foot = append(foot, st.err.Width(w-2).Render("✗ ingestion would reject "+clean(s.unplacedRejection())))
+	}
+	return strings.Join(foot, "\n")
+}
+
+// The table's columns, by the cells they hold.
+const (
+	colTarget = iota
+	colSource
+	colValue
+)
+
+// mapCells is one row's text, before it is fitted into the columns.
+type mapCells struct {
+	target, source, value string
+	srcPath               bool // the source is a field path: cut it in the middle, keeping its leaf
+	srcStyle, valStyle    lipgloss.Style
+}
+
+func (s *mappingStep) cells(r mapRow, prefix string) mapCells {
+	st := s.c.st
+	c := mapCells{target: clean(r.target), source: "—", srcStyle: st.subtle, valStyle: st.subtle}
+	if p := prefix; p != "" && strings.HasPrefix(r.target, p) {
+		c.target = "." + clean(strings.TrimPrefix(r.target, p))
+	}
+	switch {
+	case r.rule >= 0:
+		rule := s.rules[r.rule]
+		c.source, c.srcPath, c.srcStyle = sourceText(rule), rule.SourceType == dataprep.Attribute, lipgloss.NewStyle()
+		if r.rule < len(s.values) {
+			v := s.values[r.rule]
+			c.value = v.text
+			if v.ok {
+				c.valStyle = lipgloss.NewStyle()
+			}
+		}
+	case r.field != nil && r.field.Mandatory:
+		c.source, c.srcStyle = "! needs a source", st.warn
+	}
+	return c
+}
+
+// columnWidths shares room between the target, source and value columns by what they hold: when all
+// fits each gets what it needs, so no column is padded while another is cut. Otherwise the target keeps
+// its full width if that leaves the others a usable minimum, and the source and the value share the
+// rest, the narrower one taking all it needs.
+func columnWidths(room int, need [3]int) [3]int {
+	if need[colTarget]+need[colSource]+need[colValue] <= room {
+		return need
+	}
+	floor := min(need[colSource], 14) + min(need[colValue], 10)
+	var w [3]int
+	w[colTarget] = min(need[colTarget], max(room-floor, room/3))
+	rest := room - w[colTarget]
+	switch {
+	case need[colValue] == 0:
+		w[colSource] = rest
+	case need[colSource] <= rest/2:
+		w[colSource], w[colValue] = need[colSource], rest-need[colSource]
+	case need[colValue] <= rest/2:
+		w[colSource], w[colValue] = rest-need[colValue], need[colValue]
+	default:
+		w[colSource] = rest * 3 / 5
+		w[colValue] = rest - w[colSource]
+	}
+	return w
+}
+
+// tableView draws at most h rows of the table at width w: a heading, then per row the mark, the target,
+// its source, the value the sample on show gives it (when the width allows) and the check's verdict.
+func (s *mappingStep) tableView(w, h int) string {
+	st := s.c.st
+	s.tableH = h
+	n := s.shown()
 	if s.cursor < s.offset {
 		s.offset = s.cursor
 	}
 	if s.cursor >= s.offset+h {
 		s.offset = s.cursor - h + 1
 	}
-	targetW := min(max(w*2/5, 16), 40)
+	s.offset = min(s.offset, max(n-h, 0))
 	var lines []string
-	for i := s.offset; i < min(len(s.rows), s.offset+h); i++ {
-		r := s.rows[i]
-		mark := "  "
-		if i == s.cursor {
-			mark = "┃ "
+	if s.filter.active() {
+		s.filter.input.Width = max(w/2, 10)
+		line := s.filter.input.View()
+		if s.filter.query != "" {
+			line += st.subtle.Render(fmt.Sprintf("  %d of %s", n, plural(len(s.rows), "row", "rows")))
 		}
+		lines = append(lines, line)
+	}
+	if n == 0 {
+		if s.filter.query != "" {
+			lines = append(lines, st.subtle.Render(fmt.Sprintf("  no target or source contains %q; esc clears the filter", clean(s.filter.input.Value()))))
+		}
+		return strings.Join(lines, "\n")
+	}
+
+	lay := s.layout(w)
+	cw := lay.cw
+	heading := "   " + pad(cutEnd("Target", cw[colTarget]), cw[colTarget]) + "   " + pad(cutEnd("Source", cw[colSource]), cw[colSource])
+	if lay.showValue {
+		heading += "  " + cutEnd("Sample value", cw[colValue])
+	}
+	lines = append(lines, st.subtle.Render(strings.TrimRight(heading, " ")))
+	for i := s.offset; i < min(n, s.offset+h); i++ {
+		r := s.rows[s.filter.at(i)]
+		c := s.cells(r, lay.prefix)
+		mark := st.focus(i == s.cursor)
 		star := " "
 		if r.field != nil && (r.field.Mandatory || r.field.Required) {
 			star = st.mandatory.Render("*")
 		}
-		src, verdict := st.subtle.Render("—"), ""
-		if r.rule >= 0 {
-			src = sourceText(s.rules[r.rule])
-			if c, ok := s.checks[r.target]; ok && !s.checking {
-				verdict = st.ok.Render("✓")
-				if _, rejected := s.rejected[r.target]; !c.OK || rejected {
-					verdict = st.err.Render("✗")
-				}
-			}
-		} else if r.field != nil && r.field.Mandatory {
-			verdict = st.warn.Render("! needs a source")
+		src := cutEnd(c.source, cw[colSource])
+		if c.srcPath {
+			src = cutMiddle(c.source, cw[colSource])
 		}
-		shown := r.target
-		if p := s.prefix(); p != "" && strings.HasPrefix(shown, p) {
-			shown = "." + strings.TrimPrefix(shown, p)
+		line := mark + star + pad(cutMiddle(c.target, cw[colTarget]), cw[colTarget]) + " ← " + c.srcStyle.Render(pad(src, cw[colSource]))
+		if lay.showValue {
+			line += "  " + c.valStyle.Render(pad(cutEnd(c.value, cw[colValue]), cw[colValue]))
 		}
-		target := fmt.Sprintf("%-*s", targetW, fit(clean(shown), targetW))
-		line := fit(mark+star+target+" ← "+src, w-4)
-		if verdict != "" {
-			// Verdicts line up in one column; a long "needs a source" note takes the room it needs.
-			line = fit(line, w-2-lipgloss.Width(verdict))
-			line += strings.Repeat(" ", max(w-2-lipgloss.Width(verdict)-lipgloss.Width(line), 0)) + " " + verdict
+		if v := s.verdict(r); v != "" {
+			line += " " + v
 		}
-		if i == s.cursor {
-			line = st.selected.Render(mark) + line[len(mark):]
-		}
-		lines = append(lines, line)
+		lines = append(lines, strings.TrimRight(line, " "))
 	}
-	if len(s.rows) > h {
-		lines = append(lines, st.subtle.Render(fmt.Sprintf("  %d/%d", s.cursor+1, len(s.rows))))
+	if n > h {
+		lines = append(lines, st.subtle.Render(fmt.Sprintf("  %d/%d", s.cursor+1, n)))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// tableLayout is how the table uses its width: the columns' widths, and whether the value has one.
+type tableLayout struct {
+	cw        [3]int
+	showValue bool
+	prefix    string
+}
+
+// layout sizes the columns by every row the filter shows, not only those on screen, so the columns do
+// not move while scrolling.
+func (s *mappingStep) layout(w int) tableLayout {
+	lay := tableLayout{prefix: s.prefix(), showValue: w >= valueColumnFrom && len(s.c.samples) > 0}
+	need := [3]int{lipgloss.Width("Target"), lipgloss.Width("Source"), 0}
+	for i := range s.shown() {
+		c := s.cells(s.rows[s.filter.at(i)], lay.prefix)
+		need[colTarget] = max(need[colTarget], lipgloss.Width(c.target))
+		need[colSource] = max(need[colSource], lipgloss.Width(c.source))
+		need[colValue] = max(need[colValue], lipgloss.Width(c.value))
+	}
+	// mark (2), star (1), target, " ← ", source, [two blanks, value,] a blank and the verdict (1)
+	fixed := 2 + 1 + 3 + 2
+	if lay.showValue {
+		fixed += 2
+		need[colValue] = max(need[colValue], lipgloss.Width("Sample value"))
+	} else {
+		need[colValue] = 0
+	}
+	lay.cw = columnWidths(w-fixed, need)
+	return lay
+}
+
+// verdict is the check's mark for a mapped row: ✓ passed, ✗ the rule or a sample failed on it.
+func (s *mappingStep) verdict(r mapRow) string {
+	st := s.c.st
+	c, ok := s.checks[r.target]
+	if r.rule < 0 || !ok || s.checking {
+		return ""
+	}
+	if _, rejected := s.rejected[r.target]; !c.OK || rejected {
+		return st.err.Render("✗")
+	}
+	return st.ok.Render("✓")
+}
+
+// pad fills s with blanks to w cells.
+func pad(s string, w int) string {
+	return s + strings.Repeat(" ", max(w-lipgloss.Width(s), 0))
+}
+
+// cutEnd cuts s to w cells, marking the cut with "…".
+func cutEnd(s string, w int) string { return fit(s, w) }
+
+// cutMiddle cuts a field path to w cells in its middle, so both where it starts and its leaf (the part
+// after the last dot) stay readable: `_tenant.cust…email_address`. A leaf too long for w keeps its end.
+func cutMiddle(s string, w int) string {
+	sw := ansi.StringWidth(s)
+	if sw <= w {
+		return s
+	}
+	if w <= 1 {
+		return fit(s, w)
+	}
+	leaf := s
+	if i := strings.LastIndex(s, "."); i >= 0 {
+		leaf = s[i:]
+	}
+	if lw := ansi.StringWidth(leaf); lw < w-1 {
+		return ansi.Truncate(s, w-1-lw, "") + "…" + leaf
+	}
+	return ansi.TruncateLeft(s, sw-(w-1), "…")
 }
 
 // prefix is the object path most targets share (the tenant's customerio object), written once above the
@@ -159,9 +378,18 @@ func (s *mappingStep) prefix() string {
 	return best
 }
 
-// rowDetail says more about the highlighted row: the target's type and the check's complaint.
-func (s *mappingStep) rowDetail(r mapRow, w int) string {
+// rowDetail says more about the highlighted row: the whole target with its type, the source and the
+// sample's value in full when the table had to cut them, and the check's complaint.
+func (s *mappingStep) rowDetail(r mapRow, w int, lay tableLayout) string {
 	st := s.c.st
+	c := s.cells(r, lay.prefix)
+	var full []string
+	if lipgloss.Width(c.source) > lay.cw[colSource] {
+		full = append(full, st.subtle.Render("← ")+c.source)
+	}
+	if lay.showValue && lipgloss.Width(c.value) > lay.cw[colValue] {
+		full = append(full, st.subtle.Render("sample value: ")+c.value)
+	}
 	d := clean(r.target)
 	if r.field != nil {
 		d += st.subtle.Render("  " + clean(r.field.Type))
@@ -170,6 +398,9 @@ func (s *mappingStep) rowDetail(r mapRow, w int) string {
 		}
 	} else {
 		d += st.warn.Render("  not in the schema")
+	}
+	if len(full) > 0 {
+		d += "\n" + lipgloss.NewStyle().Width(w).Render(strings.Join(full, "   "))
 	}
 	if c, ok := s.checks[r.target]; ok && !c.OK && r.rule >= 0 {
 		d += "\n" + st.err.Width(w).Render("✗ "+clean(strings.Join(c.Errors, "; ")))
@@ -196,21 +427,21 @@ func (s *mappingStep) unplacedRejection() string {
 func (s *mappingStep) previewView(w, h int) string {
 	st := s.c.st
 	title := st.boxTitle.Render("Preview")
-	if len(s.c.samples) > 0 {
-		ev := s.c.samples[min(s.sample, len(s.c.samples)-1)]
-		title += st.subtle.Render(fmt.Sprintf(": a sample %v %v event becomes", ev["object_type"], ev["metric"]))
+	ev := s.shownSample()
+	if ev != nil {
+		title += st.subtle.Render(": what the " + sampleName(ev) + " sample becomes")
 	}
 	var body string
 	switch {
-	case len(s.c.samples) == 0:
+	case ev == nil:
 		body = st.subtle.Render("no sample event to preview")
-	case s.checking:
+	case s.previewing:
 		body = s.c.busy("previewing…")
 	case s.previewErr != nil:
 		body = s.c.errText(s.previewErr)
 	default:
 		body = cleanBlock(indentJSON(s.preview))
-		if s.sample < len(s.verdicts.Samples) {
+		if s.sample < len(s.verdicts.Samples) && !s.checking {
 			if v := s.verdicts.Samples[s.sample]; v.OK() {
 				body = st.ok.Render("✓ ingestion accepts it") + "\n" + body
 			} else {
@@ -218,5 +449,26 @@ func (s *mappingStep) previewView(w, h int) string {
 			}
 		}
 	}
-	return clipLines(fit(clean(title), w)+"\n"+body, max(h, 2), w)
+	return clipLines(fit(title, w)+"\n"+body, max(h, 2), w)
+}
+
+// unreadList shows the fields of the chosen samples that no rule reads, and in how many samples each
+// is, so a person sees what the dataflow drops before creating it.
+func (s *mappingStep) unreadList(w, h int) string {
+	st := s.c.st
+	if len(s.unread) == 0 {
+		return st.ok.Render("✓ Every field of the sample events is read by a rule.")
+	}
+	var b strings.Builder
+	b.WriteString(lipgloss.NewStyle().Width(w).Render(fmt.Sprintf("%s of the sample events no rule reads: the dataflow drops them. Map one with e on its target row.",
+		plural(len(s.unread), "field", "fields"))) + "\n")
+	nameW := 0
+	for _, f := range s.unread {
+		nameW = max(nameW, lipgloss.Width(f))
+	}
+	nameW = min(nameW, w*2/3)
+	for _, f := range s.unread {
+		b.WriteString("  " + pad(cutMiddle(clean(f), nameW), nameW) + st.subtle.Render(fmt.Sprintf("  in %d of %d samples", s.samplesWith(f), len(s.c.samples))) + "\n")
+	}
+	return s.unreadView.view(b.String(), h)
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -20,6 +21,13 @@ type mapRow struct {
 	rule   int               // index in rules, or -1
 }
 
+// Panes the mapping step can show where the table is.
+const (
+	paneTable   = iota
+	panePreview // narrow windows: the preview in place of the table
+	paneUnread  // the sample fields no rule reads
+)
+
 // mappingStep shows the engine's suggested mapping as a table, lets the user change any row, checks the
 // rules with the platform and previews what a sample event becomes.
 type mappingStep struct {
@@ -27,8 +35,10 @@ type mappingStep struct {
 	fields []flow.TargetField
 	rules  []dataprep.Rule
 	rows   []mapRow
-	cursor int
+	cursor int // position among the rows the filter shows
 	offset int
+	tableH int // rows the table showed on the last draw, for page up/down
+	filter ruleFilter
 
 	load       loadState
 	loadErr    error
@@ -43,20 +53,38 @@ type mappingStep struct {
 	rejected   map[string]string   // by target field: the first sample problem, for people
 	preview    map[string]any
 	previewErr error
-	sample     int  // the sample the preview shows
-	showSide   bool // narrow terminals: the preview replaces the table while p is on
-	problem    string
+	previewing bool // the preview of the sample on show is on its way
+	pTick      int  // the request whose preview is awaited
+	sample     int  // the sample the preview and the value column show
+	values     []sampleValue
+	pane       int
+	// previewBelow says the last draw had room for the preview under the table, so p is not needed.
+	previewBelow bool
+	unread       []string // fields of the samples that no rule reads
+	leaves       []map[string]bool
+	unreadView   scroller
+	problem      string
 
 	edit   *ruleEditor
 	ticket int // fields + suggestion
 	vTick  int // the running check
 }
 
-func newMapping(c *common) *mappingStep { return &mappingStep{c: c} }
+// sampleValue is what a rule writes for the sample on show: the table's value column.
+type sampleValue struct {
+	text string
+	ok   bool // false: the rule writes nothing for this sample (text says why, when it failed)
+}
+
+func newMapping(c *common) *mappingStep {
+	return &mappingStep{c: c, filter: newRuleFilter(), tableH: 10}
+}
 
 func (s *mappingStep) title() string { return "Mapping" }
 
-func (s *mappingStep) ownsEsc() bool { return s.edit != nil }
+func (s *mappingStep) ownsEsc() bool {
+	return s.edit != nil || s.filter.active() || s.pane != paneTable
+}
 
 // planKey is what the table depends on; when it changes the suggestion is fetched again.
 func (s *mappingStep) planKey() string {
@@ -76,7 +104,15 @@ func (s *mappingStep) enter() tea.Cmd {
 func (s *mappingStep) reload() tea.Cmd {
 	s.load, s.loadErr, s.fieldsDone, s.rulesDone = loadWorking, nil, false, false
 	s.fields, s.rules, s.rows, s.checks, s.preview = nil, nil, nil, nil, nil
-	s.cursor, s.offset, s.edit = 0, 0, nil
+	s.cursor, s.offset, s.edit, s.sample, s.pane = 0, 0, nil, 0, paneTable
+	s.filter.clear()
+	s.leaves = make([]map[string]bool, len(s.c.samples))
+	for i, ev := range s.c.samples {
+		s.leaves[i] = map[string]bool{}
+		for _, p := range dataprep.SourcePaths(ev) {
+			s.leaves[i][p] = true
+		}
+	}
 	s.ticket = s.c.ticket()
 	ctx, e, plan, samples := s.c.ctx, s.c.engine, s.c.plan, s.c.samples
 	return tea.Batch(
@@ -95,18 +131,21 @@ type checked struct {
 	checkErr, prevErr error
 }
 
+// previewed is the preview of one sample, asked for when the user moves to another sample.
+type previewed struct {
+	data map[string]any
+	err  error
+}
+
 // check validates the rules, runs every sample through them as ingestion will, and previews the sample
 // on show, in one command.
 func (s *mappingStep) check() tea.Cmd {
 	s.vTick = s.c.ticket()
-	s.checking, s.checkErr, s.previewErr = true, nil, nil
+	s.pTick = s.vTick
+	s.checking, s.previewing, s.checkErr, s.previewErr = true, true, nil, nil
 	ctx, e, plan, samples := s.c.ctx, s.c.engine, s.c.plan, s.c.samples
 	plan.Mapping = slices.Clone(s.rules)
-	var sample map[string]any
-	if len(samples) > 0 {
-		s.sample = min(s.sample, len(samples)-1)
-		sample = samples[s.sample]
-	}
+	sample := s.shownSample()
 	return do(s.vTick, func() (checked, error) {
 		var out checked
 		var wg sync.WaitGroup
@@ -129,21 +168,87 @@ func (s *mappingStep) check() tea.Cmd {
 	})
 }
 
-// nextSample shows the next event type's sample in the preview: the first sample of each object type.
-func (s *mappingStep) nextSample() tea.Cmd {
+// shownSample is the sample event the preview and the value column show, or nil when there is none.
+func (s *mappingStep) shownSample() map[string]any {
+	if len(s.c.samples) == 0 {
+		return nil
+	}
+	s.sample = min(max(s.sample, 0), len(s.c.samples)-1)
+	return s.c.samples[s.sample]
+}
+
+// showSample moves the preview and the value column to another chosen event type's sample (d = ±1,
+// wrapping round). The rules have not changed, so only the preview is asked for again.
+func (s *mappingStep) showSample(d int) tea.Cmd {
 	n := len(s.c.samples)
 	if n < 2 {
 		return nil
 	}
-	cur, _ := s.c.samples[s.sample]["object_type"].(string)
-	for i := 1; i <= n; i++ {
-		j := (s.sample + i) % n
-		if o, _ := s.c.samples[j]["object_type"].(string); o != cur || i == n {
-			s.sample = j
-			break
+	s.sample = ((s.sample+d)%n + n) % n
+	s.sampleValues()
+	s.pTick = s.c.ticket()
+	s.previewing, s.previewErr = true, nil
+	ctx, e, plan, sample := s.c.ctx, s.c.engine, s.c.plan, s.shownSample()
+	plan.Mapping = slices.Clone(s.rules)
+	return do(s.pTick, func() (previewed, error) {
+		data, err := e.Preview(ctx, plan, sample)
+		return previewed{data: data, err: err}, nil
+	})
+}
+
+// sampleName names a sample event as the sample checks do: "email.sent".
+func sampleName(ev map[string]any) string { return clean(flow.EventName(ev)) }
+
+// sampleValues works out, on this machine with the Data Prep language, what every rule writes for the
+// sample on show. It runs when the rules or the sample change, never while drawing.
+func (s *mappingStep) sampleValues() {
+	ev := s.shownSample()
+	s.values = make([]sampleValue, len(s.rules))
+	if ev == nil {
+		return
+	}
+	for i, r := range s.rules {
+		v, ok, err := dataprep.Value(r, ev)
+		switch {
+		case err != nil:
+			s.values[i] = sampleValue{text: "cannot be worked out"}
+		case ok:
+			s.values[i] = sampleValue{text: valueText(v), ok: true}
+		default:
+			s.values[i] = sampleValue{text: "not in this sample"}
 		}
 	}
-	return s.check()
+}
+
+// valueText writes a sample value on one line: text as it is, numbers as JSON writes them, objects and
+// lists as compact JSON.
+func valueText(v any) string {
+	if str, ok := v.(string); ok {
+		return clean(str)
+	}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return clean(fmt.Sprint(v))
+	}
+	return clean(strings.TrimSpace(b.String()))
+}
+
+// findUnread lists the sample fields no rule reads: what the dataflow would drop.
+func (s *mappingStep) findUnread() {
+	s.unread = dataprep.Unread(s.c.samples, s.rules)
+}
+
+// samplesWith counts the samples that carry a field.
+func (s *mappingStep) samplesWith(field string) int {
+	n := 0
+	for _, l := range s.leaves {
+		if l[field] {
+			n++
+		}
+	}
+	return n
 }
 
 // rejectedSamples counts the samples ingestion would reject.
@@ -164,7 +269,10 @@ func (s *mappingStep) update(msg tea.Msg) tea.Cmd {
 	case doneMsg[checked]:
 		if msg.ticket == s.vTick {
 			v := msg.val
-			s.checking, s.checkErr, s.preview, s.previewErr = false, v.checkErr, v.preview, v.prevErr
+			s.checking, s.checkErr = false, v.checkErr
+			if s.pTick == msg.ticket {
+				s.previewing, s.preview, s.previewErr = false, v.preview, v.prevErr
+			}
 			s.checks = map[string]flow.RuleCheck{}
 			for _, c := range v.checks {
 				s.checks[c.Rule.Destination] = c
@@ -180,6 +288,10 @@ func (s *mappingStep) update(msg tea.Msg) tea.Cmd {
 					}
 				}
 			}
+		}
+	case doneMsg[previewed]:
+		if msg.ticket == s.pTick {
+			s.previewing, s.preview, s.previewErr = false, msg.val.data, msg.val.err
 		}
 	case tea.KeyMsg:
 		if s.edit != nil {
@@ -200,7 +312,7 @@ func (s *mappingStep) loaded(err error) tea.Cmd {
 		return nil
 	}
 	s.load = loadDone
-	s.buildRows()
+	s.setRules(s.rules)
 	return s.check()
 }
 
@@ -233,36 +345,83 @@ func (s *mappingStep) buildRows() {
 			s.rows = append(s.rows, mapRow{target: r.Destination, rule: i})
 		}
 	}
-	s.cursor = min(s.cursor, max(len(s.rows)-1, 0))
+	s.filter.index(s.rows, s.rules)
+	s.cursor = min(s.cursor, max(s.shown()-1, 0))
+}
+
+// shown is how many rows the filter lets through.
+func (s *mappingStep) shown() int { return s.filter.len(len(s.rows)) }
+
+// current is the highlighted row, if any row is shown.
+func (s *mappingStep) current() (mapRow, bool) {
+	if s.cursor < 0 || s.cursor >= s.shown() {
+		return mapRow{}, false
+	}
+	return s.rows[s.filter.at(s.cursor)], true
+}
+
+// filterKey passes a key to the filter input, keeping the highlighted row when it is still shown.
+func (s *mappingStep) filterKey(msg tea.KeyMsg) tea.Cmd {
+	row := -1
+	if s.cursor < s.shown() {
+		row = s.filter.at(s.cursor)
+	}
+	changed, cmd := s.filter.key(msg)
+	if changed {
+		s.cursor = max(s.filter.position(row), 0)
+		s.offset = 0
+	}
+	return cmd
 }
 
 func (s *mappingStep) key(msg tea.KeyMsg) tea.Cmd {
 	k := s.c.keys
 	s.problem = ""
+	last := max(s.shown()-1, 0)
 	switch {
 	case s.load == loadFailed && key.Matches(msg, k.Retry):
 		return s.reload()
 	case s.load != loadDone:
 		return nil
+	case s.filter.typing:
+		return s.filterKey(msg)
+	case s.pane == paneUnread:
+		return s.unreadKey(msg)
 	case s.checkErr != nil && key.Matches(msg, k.Retry):
 		return s.check()
+	case msg.Type == tea.KeyEsc && s.pane != paneTable:
+		s.pane = paneTable
+	case msg.Type == tea.KeyEsc && s.filter.active():
+		return s.filterKey(msg)
+	case key.Matches(msg, k.Filter):
+		s.pane = paneTable
+		return s.filter.start()
 	case key.Matches(msg, k.Up):
 		s.cursor = max(s.cursor-1, 0)
 	case key.Matches(msg, k.Down):
-		s.cursor = min(s.cursor+1, max(len(s.rows)-1, 0))
+		s.cursor = min(s.cursor+1, last)
 	case msg.Type == tea.KeyPgDown:
-		s.cursor = min(s.cursor+s.tableHeight(), max(len(s.rows)-1, 0))
+		s.cursor = min(s.cursor+s.tableH, last)
 	case msg.Type == tea.KeyPgUp:
-		s.cursor = max(s.cursor-s.tableHeight(), 0)
-	case msg.String() == "p":
-		s.showSide = !s.showSide
-	case msg.String() == "n":
-		return s.nextSample()
-	case key.Matches(msg, k.Edit) && len(s.rows) > 0:
-		s.edit = newRuleEditor(s.c, s.rows[s.cursor], s.rules, s.sourcePaths())
+		s.cursor = max(s.cursor-s.tableH, 0)
+	case key.Matches(msg, s.keys().first):
+		s.cursor = 0
+	case key.Matches(msg, s.keys().last):
+		s.cursor = last
+	case key.Matches(msg, s.keys().preview):
+		s.pane = map[bool]int{true: paneTable, false: panePreview}[s.pane == panePreview]
+	case key.Matches(msg, s.keys().unread):
+		s.pane = paneUnread
+	case key.Matches(msg, s.keys().nextSample):
+		return s.showSample(1)
+	case key.Matches(msg, s.keys().prevSample):
+		return s.showSample(-1)
+	case key.Matches(msg, k.Edit) && s.shown() > 0:
+		row, _ := s.current()
+		s.edit = newRuleEditor(s.c, row, s.rules, s.sourcePaths())
 		return s.edit.focus()
-	case key.Matches(msg, k.Clear) && len(s.rows) > 0:
-		if r := s.rows[s.cursor]; r.rule >= 0 {
+	case key.Matches(msg, k.Clear) && s.shown() > 0:
+		if r, _ := s.current(); r.rule >= 0 {
 			s.setRules(slices.Delete(slices.Clone(s.rules), r.rule, r.rule+1))
 			return s.check()
 		}
@@ -272,12 +431,40 @@ func (s *mappingStep) key(msg tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
+// unreadKey scrolls the list of unread fields; u, esc or enter go back to the table.
+func (s *mappingStep) unreadKey(msg tea.KeyMsg) tea.Cmd {
+	switch {
+	case msg.Type == tea.KeyEsc, msg.Type == tea.KeyEnter, key.Matches(msg, s.keys().unread):
+		s.pane = paneTable
+	default:
+		s.unreadView.key(msg, s.c.keys)
+	}
+	return nil
+}
+
+// mappingKeys are the keys only the mapping step has.
+type mappingKeys struct {
+	first, last, preview, unread, nextSample, prevSample, samples key.Binding
+}
+
+func (s *mappingStep) keys() mappingKeys {
+	return mappingKeys{
+		first:      key.NewBinding(key.WithKeys("home"), key.WithHelp("home", "first")),
+		last:       key.NewBinding(key.WithKeys("end"), key.WithHelp("end", "last")),
+		preview:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "preview")),
+		unread:     key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "unmapped fields")),
+		nextSample: key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "next sample")),
+		prevSample: key.NewBinding(key.WithKeys("["), key.WithHelp("[", "previous sample")),
+		samples:    key.NewBinding(key.WithKeys("[", "]"), key.WithHelp("[/]", "sample")),
+	}
+}
+
 func (s *mappingStep) editKey(msg tea.KeyMsg) tea.Cmd {
 	rule, done, cmd := s.edit.update(msg)
 	if !done {
 		return cmd
 	}
-	row := s.rows[s.cursor]
+	row, _ := s.current()
 	s.edit = nil
 	if rule == nil {
 		return nil
@@ -296,6 +483,8 @@ func (s *mappingStep) editKey(msg tea.KeyMsg) tea.Cmd {
 func (s *mappingStep) setRules(r []dataprep.Rule) {
 	s.rules = r
 	s.buildRows()
+	s.sampleValues()
+	s.findUnread()
 }
 
 // sourcePaths are the fields of the chosen sample events, for the source picker.
@@ -346,28 +535,31 @@ func (s *mappingStep) finish() tea.Cmd {
 	return nil
 }
 
-func (s *mappingStep) tableHeight() int {
-	h := s.c.bodyHeight() - 6
-	if s.prefix() != "" {
-		h-- // the line that writes the shared prefix out once
-	}
-	return max(h, 3)
-}
-
 func (s *mappingStep) help() []key.Binding {
 	k := s.c.keys
+	mk := s.keys()
 	switch {
 	case s.edit != nil:
 		return s.edit.help()
 	case s.load == loadFailed || s.checkErr != nil:
 		return []key.Binding{k.Retry}
+	case s.filter.typing:
+		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")), k.ClearFilter}
+	case s.pane == paneUnread:
+		return s.unreadView.help(k, []key.Binding{key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc/u", "back to the rules"))})
 	case s.load == loadDone:
-		b := []key.Binding{k.Move, k.Edit, k.Clear}
-		if !s.wide() {
-			b = append(b, key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "preview")))
-		}
+		b := []key.Binding{k.Move, key.NewBinding(key.WithKeys("home", "end"), key.WithHelp("home/end", "first/last")), k.Filter, k.Edit, k.Clear}
 		if len(s.c.samples) > 1 {
-			b = append(b, key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "next sample")))
+			b = append(b, mk.samples)
+		}
+		if len(s.unread) > 0 {
+			b = append(b, mk.unread)
+		}
+		if !s.wide() && !s.previewBelow {
+			b = append(b, mk.preview)
+		}
+		if s.filter.query != "" {
+			b = append(b, k.ClearFilter)
 		}
 		return append(b, k.Next)
 	}

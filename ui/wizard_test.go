@@ -160,6 +160,21 @@ var scenarios = []scenario{
 		d.wait("1/1 of 2")
 	}},
 	{"mapping", nil, func(d *driver) { d.to(5) }},
+	{"mapping_filter", nil, func(d *driver) {
+		d.to(5)
+		d.typ("/email")
+		d.wait("1 of 7 rows")
+	}},
+	{"mapping_sample", nil, func(d *driver) {
+		d.to(5)
+		d.typ("]")
+		d.wait("Sample 2 of 3: email.sent")
+	}},
+	{"mapping_unmapped", nil, func(d *driver) {
+		d.to(5)
+		d.typ("u")
+		d.wait("in 1 of 3 samples")
+	}},
 	{"mapping_edit", nil, func(d *driver) {
 		d.to(5)
 		d.typ("e")
