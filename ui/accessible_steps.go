@@ -12,7 +12,16 @@ import (
 
 func (a *accessible) destination() error {
 	a.heading(5, "Destination")
-	kind, err := a.choose("Where should Customer.io events land?", []string{kindLabels[flow.NewSchema], kindLabels[flow.NewDataset], kindLabels[flow.ExistingDataset]}, 0)
+	def := destDefaults
+	kinds := make([]string, len(kindOrder))
+	defKind := 0
+	for i, k := range kindOrder {
+		kinds[i] = kindLabels[k]
+		if k == def.Kind {
+			defKind = i
+		}
+	}
+	kind, err := a.choose("Where should Customer.io events land?", kinds, defKind)
 	if err != nil {
 		return err
 	}
@@ -46,10 +55,10 @@ func (a *accessible) destination() error {
 		d.SchemaID = all[i].ID
 	}
 	if d.Kind != flow.ExistingDataset {
-		if d.DatasetName, err = a.ask("Dataset name", "Customer.io events"); err != nil {
+		if d.DatasetName, err = a.ask("Dataset name", def.DatasetName); err != nil {
 			return err
 		}
-		if d.DatasetDescription, err = a.ask("Dataset description", "Reporting webhook events from Customer.io"); err != nil {
+		if d.DatasetDescription, err = a.ask("Dataset description", def.DatasetDescription); err != nil {
 			return err
 		}
 	}
@@ -57,28 +66,32 @@ func (a *accessible) destination() error {
 	a.say("%s\n%s", flow.AlertsOnlyInUI, flow.AlertsGuideURL)
 	o := &a.plan.Options
 	if d.Kind != flow.ExistingDataset { // an existing dataset keeps its own Profile setting
-		if o.ProfileEnabled, err = a.yes("Enable for Profile? (this cannot be undone: the schema can then never be disabled or deleted)", false); err != nil {
+		if o.ProfileEnabled, err = a.yes("Enable for Profile? (this cannot be undone: the schema can then never be disabled or deleted)", def.Profile); err != nil {
 			return err
 		}
 	}
-	if o.ErrorDiagnostics, err = a.yes("Error diagnostics?", true); err != nil {
+	if o.ErrorDiagnostics, err = a.yes("Error diagnostics?", def.Diagnostics); err != nil {
 		return err
 	}
-	for {
-		v, err := a.ask("Partial ingestion threshold in percent, 0 for off", "0")
-		if err != nil {
-			return err
+	partial, err := a.yes("Partial ingestion?", def.Partial)
+	for err == nil && partial {
+		var v string
+		if v, err = a.ask("Partial ingestion threshold in percent (1-100)", def.Threshold); err != nil {
+			break
 		}
-		if n, err := strconv.Atoi(v); err == nil && n >= 0 && n <= 100 {
+		if n, perr := strconv.Atoi(v); perr == nil && n >= 1 && n <= 100 {
 			o.PartialIngestionPercent = n
 			break
 		}
-		a.say("Please answer with a whole number from 0 to 100.")
+		a.say("Please answer with a whole number from 1 to 100.")
 	}
-	if a.plan.Name, err = a.ask("Dataflow name", "Customer.io → AEP"); err != nil {
+	if err != nil {
 		return err
 	}
-	a.plan.Description, err = a.ask("Dataflow description", "Customer.io reporting webhooks, set up by cioaep")
+	if a.plan.Name, err = a.ask("Dataflow name", def.FlowName); err != nil {
+		return err
+	}
+	a.plan.Description, err = a.ask("Dataflow description", def.FlowDescription)
 	return err
 }
 
@@ -282,4 +295,5 @@ func (a *accessible) done(res flow.Result) {
 		a.say("%d. %s", i+1, l)
 	}
 	a.say("Adobe asks for about five minutes after creating a dataflow before data flows.")
+	a.next(res)
 }

@@ -31,6 +31,7 @@ type fakeEngine struct {
 	rules         []dataprep.Rule
 	applyFailures int // the first n applies fail at the Dataflow step
 	applies       int
+	applied       flow.Plan     // the plan of the last Apply
 	block         chan struct{} // non-nil: Apply waits on it (or cancellation) after its first running step
 	pageGate      chan struct{} // non-nil: Datasets waits on it after the first page
 }
@@ -185,6 +186,7 @@ func applySteps(plan flow.Plan) []string {
 func (f *fakeEngine) Apply(ctx context.Context, plan flow.Plan, progress func(flow.Step)) (flow.Result, error) {
 	f.mu.Lock()
 	f.applies++
+	f.applied = plan
 	fail := f.applies <= f.applyFailures
 	f.mu.Unlock()
 	names := applySteps(plan)

@@ -66,14 +66,16 @@ type destinationStep struct {
 
 func newDestination(c *common) *destinationStep {
 	in := func(placeholder, v string) *textinput.Model { t := newInput(placeholder, v); return &t }
-	s := &destinationStep{c: c, kind: flow.NewSchema, dsChosen: -1, scChosen: -1,
+	d := destDefaults
+	s := &destinationStep{c: c, kind: d.Kind, dsChosen: -1, scChosen: -1,
+		profile: d.Profile, diag: d.Diagnostics, partial: d.Partial,
 		datasets: newPickList(c, false), schemas: newPickList(c, false),
 		inputs: map[destRow]*textinput.Model{
-			rowName:      in("dataset name", "Customer.io events"),
-			rowDesc:      in("description", "Reporting webhook events from Customer.io"),
-			rowThreshold: in("5", "5"),
-			rowFlowName:  in("dataflow name", "Customer.io → AEP"),
-			rowFlowDesc:  in("description", "Customer.io reporting webhooks, set up by cioaep"),
+			rowName:      in("dataset name", d.DatasetName),
+			rowDesc:      in("description", d.DatasetDescription),
+			rowThreshold: in(d.Threshold, d.Threshold),
+			rowFlowName:  in("dataflow name", d.FlowName),
+			rowFlowDesc:  in("description", d.FlowDescription),
 		}}
 	s.inputs[rowThreshold].CharLimit = 3
 	return s

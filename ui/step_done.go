@@ -204,12 +204,5 @@ func (s *doneStep) help() []key.Binding {
 	if s.watch != nil {
 		return append(s.watch.help(), key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")))
 	}
-	b := []key.Binding{s.c.keys.Copy}
-	for _, a := range s.c.deps.Actions {
-		b = append(b, key.NewBinding(key.WithKeys(a.Key), key.WithHelp(a.Key, a.Label)))
-	}
-	if _, ok := s.c.engine.(Monitorer); ok {
-		b = append(b, monitorKey)
-	}
-	return s.scroll.help(s.c.keys, append(b, s.c.keys.QuitDone))
+	return s.scroll.help(s.c.keys, doneKeys(s.c.keys, s.c.deps, s.c.engine))
 }

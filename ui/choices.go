@@ -1,0 +1,23 @@
+package ui
+
+import "github.com/cioaep/cioaep/flow"
+
+// destDefaults are the destination step's starting values. The full-screen form and the accessible
+// prompts both start from them, so the two modes cannot drift apart (a test drives both with defaults
+// only and compares what they create).
+var destDefaults = struct {
+	Kind                            flow.DestinationKind
+	DatasetName, DatasetDescription string
+	Profile, Diagnostics, Partial   bool
+	Threshold                       string // percent, once partial ingestion is on
+	FlowName, FlowDescription       string
+}{
+	Kind:               flow.NewSchema,
+	DatasetName:        "Customer.io events",
+	DatasetDescription: "Reporting webhook events from Customer.io",
+	// Adobe's UI tutorial leaves error diagnostics and partial ingestion off by default.
+	Profile: false, Diagnostics: false, Partial: false,
+	Threshold:       "5",
+	FlowName:        "Customer.io → AEP",
+	FlowDescription: "Customer.io reporting webhooks, set up by cioaep",
+}
