@@ -5,29 +5,41 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/cioaep/cioaep/creds"
 	"github.com/cioaep/cioaep/flow"
+	"github.com/cioaep/cioaep/flow/aep"
+	"github.com/cioaep/cioaep/flow/safetext"
 )
 
 func init() {
 	register(func(root *cobra.Command, g *Factory) { root.AddCommand(newStatusCmd(g)) })
 }
 
-// statusOptions are status's dependencies; the command has no flags of its own beyond the globals.
+// statusOptions are status's flags and dependencies.
 type statusOptions struct {
 	// secrets finds the client secret; nil means the OS keychain and the plaintext file. Tests pass one
 	// with an in-memory keychain.
 	secrets *creds.Secrets
+	// timeout bounds the whole command (--timeout).
+	timeout time.Duration
 }
+
+// statusDefaultTimeout bounds status as a whole: ample for Adobe's usual answers and a few retries,
+// short enough that a rate-limited or stalled platform gets a clear message instead of minutes of
+// silence (each call alone may otherwise retry for two minutes).
+const statusDefaultTimeout = 30 * time.Second
 
 func newStatusCmd(g *Factory) *cobra.Command {
 	o := &statusOptions{}
-	return &cobra.Command{
+	c := &cobra.Command{
 		Use:   "status",
 		Short: "Show the profile, where its secret lives, the dataflow, its endpoint and recent runs",
 		Long: `status shows the profile, where the client secret is kept (and warns when that is a plaintext
@@ -35,12 +47,17 @@ file), the pipeline from Customer.io to the dataset, the dataflow's state and en
 counts of its recent runs.
 
 It exits 1 when something needs attention: no dataflow, a disabled dataflow, failed records in the recent
-runs, or a client secret that cannot be read or is refused. --json prints the same as one JSON object.`,
+runs, or a client secret that cannot be read or is refused. --json prints the same as one JSON object.
+
+While the platform is slow or asks cioaep to wait (429 Too Many Requests), status says so on stderr;
+it gives up after --timeout (30s) and says what it was waiting for.`,
 		Example: `  cioaep status
   cioaep status --json | jq .dataflow.state`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runStatus(cmd.Context(), g, o) },
 	}
+	c.Flags().DurationVar(&o.timeout, "timeout", statusDefaultTimeout, "give up after this long when the platform is slow or rate limiting (e.g. 2m; 0 means 30s)")
+	return c
 }
 
 // statusReport is status's --json form. Every field is always present (null or empty when unknown), so
@@ -110,19 +127,105 @@ type statusTotals struct {
 	Failed int64 `json:"failed"`
 }
 
-// runStatus gathers the report, prints it, and exits 1 when it lists anything needing attention. It
-// reads the secret itself (rather than through Connect) so that an unusable secret is reported, with the
-// rest of what is known, instead of ending the command.
+// runStatus gathers the report within --timeout, showing on stderr what the platform keeps it waiting
+// for, prints the report, and exits 1 when it lists anything needing attention.
 func runStatus(ctx context.Context, g *Factory, o *statusOptions) error {
 	if err := creds.CheckProfileName(g.Profile); err != nil {
 		return usageErr("%v", err)
 	}
-	paths := g.paths()
-	cfg, err := creds.LoadConfig(paths.ConfigFile)
+	limit := o.timeout
+	switch {
+	case limit < 0:
+		return usageErr("--timeout must be a positive duration, such as 30s or 2m")
+	case limit == 0:
+		limit = statusDefaultTimeout
+	}
+	parent := ctx
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	progress := newProgressLine(g.IO.ErrOut, g.IO.IsStderrTTY())
+	r, err := gatherStatus(aep.WithProgress(ctx, progress.show), g, o)
+	progress.clear()
+	if err != nil && parent.Err() == nil && (errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded)) {
+		return statusTimedOut(limit, progress.last(), err)
+	}
 	if err != nil {
 		return err
 	}
+	return finishStatus(g, r)
+}
+
+// statusTimedOut says that status ran out of time, what it was waiting for, and what to do next.
+func statusTimedOut(limit time.Duration, last *aep.Progress, err error) error {
+	what := flow.Explain(err)
+	var gave *aep.GaveUpError
+	if !errors.As(err, &gave) && last != nil {
+		what = safetext.Line(last.String()) // the newest thing the platform did, rather than "deadline exceeded"
+	}
+	return &ExitError{Code: ExitFailed, Err: fmt.Errorf("status stopped after %s, its time limit: %s\n"+
+		"Run it again in a few minutes, or give it longer with --timeout (e.g. --timeout 2m).", limit, what)}
+}
+
+// progressLine shows aep.Progress on stderr: on a terminal as one line rewritten in place and cleared
+// before the report, elsewhere as plain lines, which a CI log keeps.
+type progressLine struct {
+	mu     sync.Mutex
+	w      io.Writer
+	width  int // the terminal's columns; 0 when w is no terminal
+	drawn  bool
+	latest *aep.Progress
+}
+
+func newProgressLine(w io.Writer, tty bool) *progressLine {
+	p := &progressLine{w: w}
+	if f, ok := w.(*os.File); ok && tty {
+		if cols, _, err := term.GetSize(int(f.Fd())); err == nil && cols > 1 {
+			p.width = cols
+		}
+	}
+	return p
+}
+
+func (p *progressLine) show(pr aep.Progress) {
+	line := safetext.Line(pr.String())
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.latest = &pr
+	if p.width == 0 {
+		fmt.Fprintln(p.w, line)
+		return
+	}
+	if r := []rune(line); len(r) >= p.width { // a wrapped line cannot be rewritten in place
+		line = string(r[:p.width-2]) + "…"
+	}
+	fmt.Fprint(p.w, "\r\x1b[K"+line)
+	p.drawn = true
+}
+
+func (p *progressLine) clear() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.drawn {
+		fmt.Fprint(p.w, "\r\x1b[K")
+		p.drawn = false
+	}
+}
+
+func (p *progressLine) last() *aep.Progress {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.latest
+}
+
+// gatherStatus builds the report. It reads the secret itself (rather than through Connect) so that an
+// unusable secret is reported, with the rest of what is known, instead of ending the command.
+func gatherStatus(ctx context.Context, g *Factory, o *statusOptions) (statusReport, error) {
+	paths := g.paths()
 	r := statusReport{Profile: g.Profile, Platform: creds.PlatformAdobe, Runs: []statusRun{}, Found: []statusFlow{}, Attention: []string{}}
+	cfg, err := creds.LoadConfig(paths.ConfigFile)
+	if err != nil {
+		return r, err
+	}
 	p, known := cfg.Profile(g.Profile)
 	if g.UsesLocalPlatform(p) {
 		r.Platform = creds.PlatformLocal
@@ -131,7 +234,7 @@ func runStatus(ctx context.Context, g *Factory, o *statusOptions) error {
 	if !known && r.Platform != creds.PlatformLocal {
 		r.Secret.Problem = "no credentials"
 		r.Attention = append(r.Attention, fmt.Sprintf("profile %q is not set up: run cioaep setup (or cioaep auth login)", g.Profile))
-		return finishStatus(g, r)
+		return r, nil
 	}
 	secrets := o.secrets
 	if secrets == nil {
@@ -140,25 +243,28 @@ func runStatus(ctx context.Context, g *Factory, o *statusOptions) error {
 	secret := statusFindSecret(ctx, &r, secrets)
 	if r.Secret.Problem != "" {
 		r.Attention = append(r.Attention, "the client secret cannot be used: "+r.Secret.Problem)
-		return finishStatus(g, r)
+		return r, nil
 	}
 	conn, err := g.Connect(ctx, overrides{ClientSecret: secret})
 	if err != nil {
-		return err
+		return r, err
 	}
 	defer conn.Close()
 	r.Sandbox = conn.Profile.Sandbox
 	if err := authVerifyToken(ctx, conn.Client); err != nil {
-		if errors.Is(err, context.Canceled) {
-			return err
+		if ctx.Err() != nil {
+			return r, err
 		}
 		r.Secret.Usable, r.Secret.Problem = false, err.Error()
 		r.Attention = append(r.Attention, "Adobe refused the credential: "+err.Error())
-		return finishStatus(g, r)
+		return r, nil
 	}
 	ps, err := conn.Session.Status(ctx)
 	if err != nil {
-		return setupFailed(ctx, err)
+		if ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) {
+			return r, err // runStatus says what the deadline cut short
+		}
+		return r, setupFailed(ctx, err)
 	}
 	r.fill(ps)
 	if ps.Dataflow != nil {
@@ -170,7 +276,7 @@ func runStatus(ctx context.Context, g *Factory, o *statusOptions) error {
 			r.LastHour.Error = flow.Explain(err)
 		}
 	}
-	return finishStatus(g, r)
+	return r, nil
 }
 
 // statusFindSecret records where the client secret lives and returns it ("" for the local platform's

@@ -163,10 +163,19 @@ func Hint(err error) string {
 // party: Adobe, the local platform (a loopback address) or whatever host the settings point at.
 func party(err error) (who string, local bool) {
 	var ne *NetError
-	if !errors.As(err, &ne) {
-		return "Adobe", false
+	var gave *GaveUpError
+	switch {
+	case errors.As(err, &ne):
+		return partyAt(ne.URL)
+	case errors.As(err, &gave):
+		return partyAt(gave.URL)
 	}
-	u, perr := url.Parse(ne.URL)
+	return "Adobe", false
+}
+
+// partyAt names who answers at rawURL, as party does.
+func partyAt(rawURL string) (who string, local bool) {
+	u, perr := url.Parse(rawURL)
 	if perr != nil || u.Hostname() == "" {
 		return "Adobe", false
 	}

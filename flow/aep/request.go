@@ -85,12 +85,16 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 				return nil, err
 			}
 		}
-		resp, sent, err := c.send(ctx, r, payload, token)
+		resp, sent, err := c.send(ctx, r, payload, token, n)
 		var wait time.Duration
+		failed, status := err, 0 // what a retry report and a give-up say
 		switch {
 		case err != nil:
 			if r.kind == mutate && sent { // even when the caller gave up: the platform may have acted
 				return nil, ambiguous(err)
+			}
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return nil, c.gaveUp(r, n, nil, 0, false)
 			}
 			if ctx.Err() != nil {
 				return nil, fmt.Errorf("%s %s: %w", r.method, c.display(r), ctx.Err())
@@ -107,6 +111,7 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 				return resp, nil
 			}
 			derr = fmt.Errorf("%s %s: the answer is not the JSON expected (%v)", r.method, c.display(r), derr)
+			failed = derr
 			if r.kind == mutate {
 				return nil, ambiguous(derr)
 			}
@@ -132,18 +137,66 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 				return nil, apiErr
 			}
 			wait = retryAfter(resp.header, c.cfg.Now())
+			failed, status = apiErr, resp.status
 		}
-		if err := c.cfg.Retry.Sleep(ctx, c.cfg.Retry.wait(n, wait)); err != nil {
+		pause := c.cfg.Retry.wait(n, wait)
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < pause {
+			// Waiting would only end in the caller's deadline: say now what the last attempt met.
+			return nil, c.gaveUp(r, n+1, failed, pause, wait > 0)
+		}
+		if fn := progressOf(ctx); fn != nil {
+			fn(Progress{Kind: Retrying, Method: r.method, URL: c.display(r), Attempt: n + 1, Attempts: c.cfg.Retry.Attempts,
+				RetryIn: pause, RetryAfter: wait > 0, Status: status, Err: failed})
+		}
+		if err := c.cfg.Retry.Sleep(ctx, pause); errors.Is(err, context.DeadlineExceeded) {
+			return nil, c.gaveUp(r, n+1, failed, pause, wait > 0)
+		} else if err != nil {
 			return nil, fmt.Errorf("%s %s: %w", r.method, c.display(r), err)
 		}
 	}
 }
 
+// GaveUpError is a call the caller's deadline ended: during an attempt (Err is nil), or after a
+// retryable failure (Err) whose next attempt would come too late. It matches
+// context.DeadlineExceeded and, through Err, what the last attempt met.
+type GaveUpError struct {
+	Method, URL string
+	// Attempt is the attempt under way when the deadline came, or the one that would have followed Err.
+	Attempt, Attempts int
+	Err               error
+	RetryIn           time.Duration // the pause the next attempt needed
+	RetryAfter        bool          // RetryIn is what the platform asked for in Retry-After
+}
+
+func (c *Client) gaveUp(r request, attempt int, failed error, retryIn time.Duration, asked bool) *GaveUpError {
+	return &GaveUpError{Method: r.method, URL: c.display(r), Attempt: attempt, Attempts: c.cfg.Retry.Attempts,
+		Err: failed, RetryIn: retryIn, RetryAfter: asked}
+}
+
+func (e *GaveUpError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("%s %s: no answer before the deadline (attempt %d of %d)", e.Method, e.URL, e.Attempt, e.Attempts)
+	}
+	asked := ""
+	if e.RetryAfter {
+		asked = ", as the platform asked,"
+	}
+	return fmt.Sprintf("%v (attempt %d of %d not made: waiting %s%s would pass the deadline)", e.Err, e.Attempt, e.Attempts, seconds(e.RetryIn), asked)
+}
+
+func (e *GaveUpError) Unwrap() []error {
+	if e.Err == nil {
+		return []error{context.DeadlineExceeded}
+	}
+	return []error{e.Err, context.DeadlineExceeded}
+}
+
 // send makes one attempt. sent reports whether the request headers left this process, which is what
 // makes a failed create ambiguous rather than safely repeatable.
-func (c *Client) send(ctx context.Context, r request, payload []byte, token string) (*response, bool, error) {
+func (c *Client) send(ctx context.Context, r request, payload []byte, token string, n int) (*response, bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Retry.Timeout)
 	defer cancel()
+	defer c.watchAttempt(ctx, r, n)()
 	var wrote atomic.Bool // set on the transport's writer goroutine
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteHeaders: func() { wrote.Store(true) }})
 

@@ -14,6 +14,9 @@ type Retry struct {
 	Timeout  time.Duration // per attempt, from sending to the last body byte [30s]
 	Base     time.Duration // first backoff; doubles per attempt, with full jitter [500ms]
 	Max      time.Duration // longest single wait, Retry-After included [30s]
+	// Slow is how long an attempt waits for its answer before, and between, Waiting reports to a
+	// context's progress function (WithProgress) [5s].
+	Slow time.Duration
 	// Sleep waits d or until ctx ends. Tests inject one that records d and returns at once.
 	Sleep func(ctx context.Context, d time.Duration) error
 }
@@ -30,6 +33,9 @@ func (r Retry) withDefaults() Retry {
 	}
 	if r.Max <= 0 {
 		r.Max = 30 * time.Second
+	}
+	if r.Slow <= 0 {
+		r.Slow = 5 * time.Second
 	}
 	if r.Sleep == nil {
 		r.Sleep = sleep
