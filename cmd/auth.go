@@ -255,16 +255,17 @@ func authExplainVerify(err error) error {
 	return &ExitError{Code: ExitFailed, Err: fmt.Errorf("could not get an access token, so the credential was not verified: %w", err)}
 }
 
-// authNoKeychain explains an unusable keychain and offers the two ways on, as the design promises.
+// authNoKeychain explains an unusable keychain and offers the ways on, as the design promises: unlock
+// it when it is only locked, else the environment variable or the plaintext file.
 func authNoKeychain(what string, p creds.Probe) string {
-	state := "there is no usable OS keychain here"
-	if p.Status == creds.TimedOut {
-		state = "the OS keychain did not answer"
+	either := "Either"
+	if p.Unlockable() {
+		either = "Unlock your keychain (e.g. log in to your desktop session) and run the command again, or"
 	}
 	return fmt.Sprintf("%s: %s (%s).\n%s\n"+
-		"Either set %s for each run (it is never stored), or run cioaep auth login --insecure-storage "+
+		"%s set %s for each run (it is never stored), or run cioaep auth login --insecure-storage "+
 		"to keep the secret in a plaintext file (mode 0600) that cioaep auth status will flag.",
-		what, state, p.Cause, p.Explanation, creds.EnvClientSecret)
+		what, p.Summary(), p.Cause, p.Explanation, either, creds.EnvClientSecret)
 }
 
 func authReportLogin(g *Factory, deps authDeps, p creds.Profile, loc creds.Location) error {
@@ -304,6 +305,9 @@ type authStatus struct {
 	Token          string `json:"token"` // "ok", "failed" or "not tried"
 	Problem        string `json:"problem,omitempty"`
 	Usable         bool   `json:"usable"`
+	// unread says why the keychain could not be asked for the secret ("" when it was asked): then
+	// "not found" would be a guess.
+	unread string
 }
 
 func newAuthStatusCmd(g *Factory) *cobra.Command {
@@ -346,6 +350,7 @@ func runAuthStatus(ctx context.Context, g *Factory, deps authDeps) error {
 		secret, loc = "", locationLocalDefault // connect fills in the local platform's default
 	case errors.As(err, &ke):
 		st.Problem = authNoKeychain("cannot read the client secret", ke.Probe)
+		st.unread = ke.Probe.Summary()
 		return authFinishStatus(g, st)
 	case errors.Is(err, creds.ErrNotStored):
 		st.Problem = fmt.Sprintf("no client secret is stored for profile %q: run cioaep auth login, or set %s", g.Profile, creds.EnvClientSecret)
@@ -404,12 +409,14 @@ func authPrintStatus(w io.Writer, st authStatus) {
 		keychain += " (" + st.KeychainCause + ")"
 	}
 	line("keychain", keychain)
-	switch st.SecretLocation {
-	case "":
+	switch {
+	case st.SecretLocation == "" && st.unread != "":
+		line("secret", "unknown: "+st.unread+", so cioaep cannot look for it")
+	case st.SecretLocation == "":
 		line("secret", "not found")
-	case string(creds.LocationEnvironment):
+	case st.SecretLocation == string(creds.LocationEnvironment):
 		line("secret", "from "+creds.EnvClientSecret+" (not stored)")
-	case string(creds.LocationPlaintext):
+	case st.SecretLocation == string(creds.LocationPlaintext):
 		line("secret", "PLAINTEXT FILE "+st.PlaintextFile+" (stored with --insecure-storage)")
 	default:
 		line("secret", st.SecretLocation)
@@ -459,7 +466,7 @@ func runAuthLogout(ctx context.Context, g *Factory, deps authDeps, all bool) err
 			// Nothing can be stored in a keychain that does not exist here; the plaintext copy is gone.
 			noKeychain = true
 		case errors.As(err, &ke):
-			return &ExitError{Code: ExitFailed, Err: fmt.Errorf("could not remove the secrets of profile %q: the OS keychain %s (%s). %s Unlock it and run cioaep auth logout again", g.Profile, ke.Probe.Status, ke.Probe.Cause, ke.Probe.Explanation)}
+			return &ExitError{Code: ExitFailed, Err: fmt.Errorf("could not remove the secrets of profile %q: %s (%s). %s Unlock it and run cioaep auth logout again", g.Profile, ke.Probe.Summary(), ke.Probe.Cause, ke.Probe.Explanation)}
 		case err != nil:
 			return err
 		}

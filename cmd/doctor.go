@@ -277,10 +277,7 @@ func (d *doctorRun) checkKeychain(ctx context.Context) doctorCheck {
 	default:
 		d.secretErr = err
 	}
-	noKeychain := fmt.Sprintf("there is no usable OS keychain here (%s)", probe.Cause)
-	if probe.Status == creds.TimedOut {
-		noKeychain = fmt.Sprintf("the OS keychain did not answer (%s)", probe.Cause)
-	}
+	noKeychain := fmt.Sprintf("%s (%s)", probe.Summary(), probe.Cause)
 	// The explanation usually repeats the cause; say the cause only when it adds something.
 	why := probe.Explanation
 	if !strings.Contains(why, probe.Cause) {
@@ -302,7 +299,7 @@ func (d *doctorRun) checkKeychain(ctx context.Context) doctorCheck {
 	}
 	fix := "Set " + creds.EnvClientSecret + " for each run (it is never stored), or run " + d.loginCmd("--insecure-storage") +
 		" to keep the secret in a plaintext file (mode 0600)."
-	if probe.Status == creds.TimedOut {
+	if probe.Unlockable() {
 		fix = "Unlock the keychain (log in to the desktop session once, or run gnome-keyring-daemon --unlock), or " + strings.ToLower(fix[:1]) + fix[1:]
 	}
 	return doctorFailed(doctorCheckKeychain, why, fix)

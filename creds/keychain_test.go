@@ -10,21 +10,48 @@ import (
 	"github.com/cioaep/cioaep/creds/credstest"
 )
 
-// The messages go-keyring returns without a usable Secret Service, as testing.md lists them.
+// The messages go-keyring returns without a usable Secret Service, as testing.md lists them. The two
+// "failed to unlock" messages are verbatim what go-keyring v0.2.8 returned from gnome-keyring: with the
+// login keyring locked (Secret Service Lock call, no display for the unlock prompt), and with no login
+// keyring at all. A locked keychain is Locked, not "no keychain": unlocking it is the way on.
 func TestClassifyGoKeyringErrors(t *testing.T) {
-	for msg, cause := range map[string]string{
-		`exec: "dbus-launch": executable file not found in $PATH`:                                        "no D-Bus session bus",
-		`dbus: couldn't determine address of session bus`:                                                "no D-Bus session bus",
-		`The name org.freedesktop.secrets was not provided by any .service files`:                        "no Secret Service",
-		`dial unix /run/user/0/bus: connect: no such file or directory`:                                  "points at nothing",
-		`failed to unlock correct collection '/org/freedesktop/secrets/aliases/default'`:                 "locked or missing",
-		`Object does not exist at path “/org/freedesktop/secrets/collection/login”`:                      "locked or missing",
-		`org.freedesktop.DBus.Error.AccessDenied: Rejected send message, 2 matched rules; type="method"`: "AccessDenied",
+	for msg, want := range map[string]struct {
+		status KeychainStatus
+		cause  string
+	}{
+		`exec: "dbus-launch": executable file not found in $PATH`:                                        {NoKeychain, "no D-Bus session bus"},
+		`dbus: couldn't determine address of session bus`:                                                {NoKeychain, "no D-Bus session bus"},
+		`The name org.freedesktop.secrets was not provided by any .service files`:                        {NoKeychain, "no Secret Service"},
+		`dial unix /run/user/0/bus: connect: no such file or directory`:                                  {NoKeychain, "points at nothing"},
+		`failed to unlock correct collection '/org/freedesktop/secrets/aliases/default'`:                 {NoKeychain, "no default keyring"},
+		`Object does not exist at path “/org/freedesktop/secrets/collection/login”`:                      {NoKeychain, "no default keyring"},
+		`failed to unlock correct collection '/org/freedesktop/secrets/collection/login'`:                {Locked, "no unlock prompt"},
+		`User interaction is not allowed.`:                                                               {Locked, "no unlock prompt"},
+		`org.freedesktop.DBus.Error.AccessDenied: Rejected send message, 2 matched rules; type="method"`: {Denied, "AccessDenied"},
 	} {
 		p := classify(errors.New(msg))
-		if p.Status != NoKeychain || !strings.Contains(p.Cause, cause) || p.Explanation == "" {
-			t.Errorf("classify(%q) = %+v, want no keychain with cause containing %q", msg, p, cause)
+		if p.Status != want.status || !strings.Contains(p.Cause, want.cause) || p.Explanation == "" {
+			t.Errorf("classify(%q) = %+v, want %s with cause containing %q", msg, p, want.status, want.cause)
 		}
+	}
+	if p := classify(errors.New(`failed to unlock correct collection '/org/freedesktop/secrets/collection/login'`)); !p.Unlockable() || p.Summary() != "the OS keychain is locked" {
+		t.Errorf("a locked keychain reads %q, unlockable %v", p.Summary(), p.Unlockable())
+	}
+}
+
+// A locked keychain is not a missing secret: Get says the keychain is locked, so the caller can say
+// "unlock it" rather than "not found".
+func TestLockedKeychainIsNotNotFound(t *testing.T) {
+	mem := credstest.NewMemKeychain()
+	mem.Fail(errors.New(`failed to unlock correct collection '/org/freedesktop/secrets/collection/login'`))
+	s := NewSecrets(testPaths(t), WithKeychain(mem, time.Second))
+	_, _, err := s.Get(context.Background(), "default", ClientSecret)
+	var ke *KeychainError
+	if !errors.As(err, &ke) || ke.Probe.Status != Locked || errors.Is(err, ErrNotStored) {
+		t.Fatalf("Get on a locked keychain = %v, want a Locked KeychainError", err)
+	}
+	if p := s.Probe(context.Background()); p.Status != Locked || p.Status.String() != "locked" {
+		t.Errorf("Probe on a locked keychain = %+v", p)
 	}
 }
 

@@ -15,8 +15,10 @@ type KeychainStatus int
 
 const (
 	Usable     KeychainStatus = iota // the keychain answered
-	NoKeychain                       // there is no usable keychain here (no D-Bus, no Secret Service, no or locked collection)
+	NoKeychain                       // there is no keychain here (no D-Bus, no Secret Service, no default keyring)
 	TimedOut                         // the keychain did not answer in time, typically locked and waiting for a prompt
+	Locked                           // the keychain is there but locked, and cannot be unlocked from here
+	Denied                           // the keychain (or the bus in front of it) refused this program
 )
 
 func (s KeychainStatus) String() string {
@@ -25,10 +27,35 @@ func (s KeychainStatus) String() string {
 		return "usable"
 	case NoKeychain:
 		return "no keychain here"
+	case Locked:
+		return "locked"
+	case Denied:
+		return "access denied"
 	default:
 		return "timed out"
 	}
 }
+
+// Summary says in a few words what is wrong with the keychain, for a sentence such as "cannot read the
+// client secret: the OS keychain is locked".
+func (p Probe) Summary() string {
+	switch p.Status {
+	case Usable:
+		return "the OS keychain answers"
+	case TimedOut:
+		return "the OS keychain did not answer"
+	case Locked:
+		return "the OS keychain is locked"
+	case Denied:
+		return "the OS keychain refused access to cioaep"
+	default:
+		return "there is no usable OS keychain here"
+	}
+}
+
+// Unlockable is true when the keychain exists and unlocking it would make it usable: it is locked, or
+// it is waiting for an unlock prompt nobody sees.
+func (p Probe) Unlockable() bool { return p.Status == Locked || p.Status == TimedOut }
 
 // Probe describes whether secrets can be kept in the OS keychain here, and if not, why.
 type Probe struct {
@@ -86,10 +113,25 @@ func classify(err error) Probe {
 		p.Cause = "the D-Bus session bus address points at nothing"
 		p.Explanation = "DBUS_SESSION_BUS_ADDRESS names a bus that is no longer there (a stale session), so the " +
 			"keychain cannot be reached."
+	case has("failed to unlock correct collection '/org/freedesktop/secrets/collection/", "IsLocked",
+		"User interaction is not allowed"):
+		// go-keyring names the login collection when it exists and the unlock prompt was dismissed or
+		// could not be shown; macOS's security tool says the last over SSH with a locked keychain.
+		p.Status = Locked
+		p.Cause = "no unlock prompt can be shown here"
+		p.Explanation = "The keychain exists but is locked, and no unlock prompt can be shown here (an SSH " +
+			"session, a container, a desktop session not logged in)."
 	case has("failed to unlock correct collection", "Object does not exist", "No such object"):
-		p.Cause = "keychain locked or missing its default collection"
-		p.Explanation = "The Secret Service is running but its default keyring is locked or does not exist, " +
-			"and it cannot be unlocked from here."
+		// The login collection does not exist, so go-keyring fell back to the default alias, which
+		// names no collection or one that stays locked.
+		p.Cause = "no default keyring, or it is locked"
+		p.Explanation = "The Secret Service is running but has no login keyring, and its default keyring is " +
+			"missing or cannot be unlocked from here."
+	case has("AccessDenied", "Access denied", "Access is denied", "not authorized", "NotAuthorized"):
+		p.Status = Denied
+		p.Cause = msg
+		p.Explanation = "The keychain, or the D-Bus policy in front of it, refused cioaep (a sandbox, a " +
+			"keychain that asks per application and was told no)."
 	default:
 		p.Cause = msg
 		p.Explanation = "The OS keychain refused the request."
