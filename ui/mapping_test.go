@@ -276,11 +276,13 @@ func TestColumnWidthsShareByContent(t *testing.T) {
 		need [3]int
 		want [3]int
 	}{
-		{100, [3]int{20, 30, 10}, [3]int{20, 30, 10}}, // everything fits: what each needs, no padding
-		{60, [3]int{30, 60, 0}, [3]int{30, 30, 0}},    // the target keeps its width, the source is cut
-		{60, [3]int{70, 20, 0}, [3]int{46, 14, 0}},    // a huge target leaves the source its minimum
-		{80, [3]int{30, 60, 12}, [3]int{30, 38, 12}},  // the short value gets all it needs
-		{80, [3]int{30, 60, 60}, [3]int{30, 30, 20}},  // both long: the source gets the larger share
+		{100, [3]int{20, 30, 10}, [3]int{20, 30, 10}},  // everything fits: what each needs, no padding
+		{60, [3]int{30, 60, 0}, [3]int{30, 30, 0}},     // the target keeps its width, the source is cut
+		{60, [3]int{70, 20, 0}, [3]int{46, 14, 0}},     // a huge target leaves the source its minimum
+		{80, [3]int{30, 60, 12}, [3]int{30, 38, 12}},   // the short value gets all it needs
+		{80, [3]int{30, 60, 60}, [3]int{30, 30, 20}},   // both long: the source gets the larger share
+		{142, [3]int{31, 60, 100}, [3]int{31, 60, 51}}, // but never more than it needs: the value has the rest
+		{60, [3]int{70, 10, 10}, [3]int{40, 10, 10}},   // a cut target leaves the short others what they need
 	} {
 		if got := columnWidths(tc.room, tc.need); got != tc.want {
 			t.Errorf("columnWidths(%d, %v) = %v, want %v", tc.room, tc.need, got, tc.want)
@@ -299,5 +301,33 @@ func TestMappingValuesAreSanitised(t *testing.T) {
 	}
 	if !strings.Contains(view, "ab@example.com") {
 		t.Errorf("the value column lost the cleaned value:\n%s", view)
+	}
+}
+
+// TestMappingLongTableKeepsItsFoot: a mapping longer than the window scrolls inside the table; the
+// position, the highlighted row's detail and the dropped fields stay on screen.
+func TestMappingLongTableKeepsItsFoot(t *testing.T) {
+	world := newWorld()
+	for i := range 40 {
+		world.engine.fields = append(world.engine.fields, flow.TargetField{Path: fmt.Sprintf("_acme.customerio.extra_%02d", i), Type: "string"})
+	}
+	for _, sz := range sizes {
+		w, s := atMapping(t, world.deps(false), sz[0], sz[1])
+		for _, filter := range []bool{false, true} {
+			if filter {
+				keys(w, "/", "extra", "enter")
+			}
+			keys(w, "end")
+			view := w.View()
+			n := s.shown()
+			for _, want := range []string{fmt.Sprintf("%d/%d", n, n), "extra_39  string", "map nowhere"} {
+				if !strings.Contains(view, want) {
+					t.Errorf("%dx%d (filter %v): %q is not on screen:\n%s", sz[0], sz[1], filter, want, view)
+				}
+			}
+			if lipgloss.Height(view) > sz[1] {
+				t.Errorf("%dx%d: the view is %d lines", sz[0], sz[1], lipgloss.Height(view))
+			}
+		}
 	}
 }

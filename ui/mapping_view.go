@@ -51,14 +51,19 @@ func (s *mappingStep) view() string {
 		tableW -= previewWidth + 2
 	}
 	foot := s.footView(tableW, s.layout(tableW))
-	// The table takes what the head and the foot leave, less a blank line and the position line.
-	room := max(s.c.bodyHeight()-lipgloss.Height(head)-lipgloss.Height(foot)-2, 3)
+	// The table's rows take what the head and the foot leave, less the blank line above the foot and the
+	// table's own lines: its heading, the position line and the filter while there is one.
+	tableLines := 2
+	if s.filter.active() {
+		tableLines++
+	}
+	room := max(s.c.bodyHeight()-lipgloss.Height(head)-lipgloss.Height(foot)-1-tableLines, 3)
 	var main string
 	switch {
 	case s.pane == panePreview && !s.wide():
-		main = s.previewView(w, room+1)
+		main = s.previewView(w, room+tableLines)
 	case s.pane == paneUnread:
-		main = s.unreadList(tableW, room+1)
+		main = s.unreadList(tableW, room+tableLines)
 	default:
 		main = s.tableView(tableW, room)
 	}
@@ -210,14 +215,16 @@ func columnWidths(room int, need [3]int) [3]int {
 	w[colTarget] = min(need[colTarget], max(room-floor, room/3))
 	rest := room - w[colTarget]
 	switch {
+	case need[colSource]+need[colValue] <= rest:
+		w[colSource], w[colValue] = need[colSource], need[colValue]
 	case need[colValue] == 0:
 		w[colSource] = rest
 	case need[colSource] <= rest/2:
 		w[colSource], w[colValue] = need[colSource], rest-need[colSource]
 	case need[colValue] <= rest/2:
 		w[colSource], w[colValue] = rest-need[colValue], need[colValue]
-	default:
-		w[colSource] = rest * 3 / 5
+	default: // both are long: the source gets up to three fifths, never more than it needs
+		w[colSource] = min(need[colSource], rest*3/5)
 		w[colValue] = rest - w[colSource]
 	}
 	return w
