@@ -228,7 +228,8 @@ func (c *common) stepsTitle(names []string, cur int, title string, width int) st
 	if full := step + "  " + strings.Join(crumbs, st.subtle.Render(" › ")); lipgloss.Width(full) <= width {
 		return full
 	}
-	bar := st.accent.Render(strings.Repeat("▰", cur+1)) + st.rule.Render(strings.Repeat("▱", len(names)-cur-1))
+	// Box-drawing glyphs are in every terminal font; heavy for the steps reached, light for the rest.
+	bar := st.accent.Render(strings.Repeat("━━", cur+1)) + st.rule.Render(strings.Repeat("──", len(names)-cur-1))
 	return bar + "  " + step + " · " + title
 }
 
