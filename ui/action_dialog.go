@@ -205,7 +205,7 @@ func (d *actionDialog) view() string {
 	case d.finished && d.err != nil:
 		b.WriteString("\n" + d.c.errText(d.err) + "\n")
 	case d.finished:
-		b.WriteString("\n" + st.ok.Width(d.c.bodyWidth()-2).Render("✓ "+clean(d.result)) + "\n")
+		b.WriteString("\n" + d.c.mark(st.ok, "✓", clean(d.result)) + "\n")
 	case d.canceling:
 		b.WriteString("\n" + d.c.busy("stopping…") + "\n")
 	default:

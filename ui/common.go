@@ -94,7 +94,25 @@ func fit(s string, w int) string {
 // errText renders an engine error for people: flow.Explain says what happened and what to do.
 // It keeps the explanation's line break and wraps to the body width, so the advice is never cut off.
 func (c *common) errText(err error) string {
-	return c.st.err.Width(c.bodyWidth() - 2).Render("✗ " + cleanBlock(flow.Explain(err)))
+	return c.mark(c.st.err, "✗", cleanBlock(flow.Explain(err)))
+}
+
+// mark renders a status line: a symbol (✗ ✓ !) then prose wrapped to the body width, the wrapped
+// lines hanging under the text rather than the symbol, so a long error or hint is read whole, never
+// cut with "…".
+func (c *common) mark(style lipgloss.Style, symbol, text string) string {
+	body := lipgloss.NewStyle().Width(max(c.bodyWidth()-2-lipgloss.Width(symbol)-1, 10)).Render(text)
+	lines := strings.Split(body, "\n")
+	pad := strings.Repeat(" ", lipgloss.Width(symbol)+1)
+	for i, l := range lines {
+		l = strings.TrimRight(l, " ")
+		if i == 0 {
+			lines[i] = style.Render(symbol + " " + l)
+		} else {
+			lines[i] = style.Render(pad + l)
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // busy renders the spinner and a label.

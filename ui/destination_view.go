@@ -66,7 +66,10 @@ func (s *destinationStep) view() string {
 		}
 		lines = append(lines, mark+fmt.Sprintf("%-22s", label)+value)
 		if r == rowKind && s.kind == flow.NewSchema {
-			lines = append(lines, "  "+strings.Repeat(" ", 22)+st.subtle.Render("cioaep creates the schema, its field group and email identity"))
+			note := st.subtle.Width(max(w, 20)).Render("cioaep creates the schema, its field group and email identity")
+			for _, l := range strings.Split(note, "\n") {
+				lines = append(lines, "  "+strings.Repeat(" ", 22)+l)
+			}
 		}
 	}
 	lines = append(lines, "")
@@ -77,7 +80,7 @@ func (s *destinationStep) view() string {
 		lines = append(lines, linkText(flow.AlertsGuideURL, "Adobe's alerts guide (a link; the README has the address)"))
 	}
 	if s.problem != "" {
-		lines = append(lines, "", st.err.Render("✗ "+s.problem))
+		lines = append(lines, "", s.c.mark(st.err, "✗", s.problem))
 		focusLine = len(lines) - 1
 	}
 	head := "Where should Customer.io events land?\n\n"

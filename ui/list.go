@@ -209,35 +209,101 @@ func (l *pickList) view(w, height int) string {
 	if n == 0 && l.query != "" {
 		b.WriteString(st.subtle.Render("  nothing matches " + fmt.Sprintf("%q", clean(l.query))))
 	}
+	if rows, ok := l.wrapped(w, height); ok {
+		b.WriteString(rows)
+		return b.String()
+	}
 	for row := l.offset; row < min(n, l.offset+height); row++ {
-		i := l.at(row)
-		it := l.items[i]
-		mark := ""
-		if l.multi {
-			if l.chosen[i] {
-				mark = "[x] "
-			} else {
-				mark = "[ ] "
-			}
+		head, detail := l.row(row, w)
+		line := head
+		if detail != "" {
+			line += st.subtle.Render(detail)
 		}
-		title := clean(it.title)
-		head := mark + title
-		if row == l.cursor {
-			head = st.selected.Render(head)
-		}
-		line := st.focus(row == l.cursor) + head
-		if it.detail != "" {
-			// Details start in one column; a title longer than half the row pushes only its own detail.
-			pad := max(min(l.titleW, w/2)-lipgloss.Width(title), 0)
-			line += strings.Repeat(" ", pad+2) + st.subtle.Render(clean(it.detail))
-		}
-		line = fit(line, w)
-		b.WriteString(line)
+		b.WriteString(fit(line, w))
 		if row < min(n, l.offset+height)-1 {
 			b.WriteByte('\n')
 		}
 	}
 	return b.String()
+}
+
+// row is, at width w, a shown row's focus mark, check box and title padded to the title column, and its detail.
+func (l *pickList) row(row, w int) (head, detail string) {
+	st := l.c.st
+	i := l.at(row)
+	it := l.items[i]
+	mark := ""
+	if l.multi {
+		if l.chosen[i] {
+			mark = "[x] "
+		} else {
+			mark = "[ ] "
+		}
+	}
+	title := clean(it.title)
+	head = mark + title
+	if row == l.cursor {
+		head = st.selected.Render(head)
+	}
+	head = st.focus(row == l.cursor) + head
+	if it.detail == "" {
+		return head, ""
+	}
+	// Details start in one column; a title longer than half the list pushes only its own detail.
+	pad := max(min(l.titleW, w/2)-lipgloss.Width(title), 0)
+	return head + strings.Repeat(" ", pad+2), clean(it.detail)
+}
+
+// wrapped draws a short list (menus, choices) whose details are prose so that they are read whole:
+// each detail wrapped in its column when that fits in height lines, else the focused row's detail
+// under the list. A long list keeps one line per row, so it scrolls by rows.
+func (l *pickList) wrapped(w, height int) (string, bool) {
+	n := l.len()
+	if n == 0 || n > height || l.query != "" {
+		return "", false
+	}
+	var lines []string
+	for row := 0; row < n; row++ {
+		head, detail := l.row(row, w)
+		col := lipgloss.Width(head)
+		if detail == "" || col+lipgloss.Width(detail) <= w {
+			lines = append(lines, fit(head+l.c.st.subtle.Render(detail), w))
+			continue
+		}
+		if w-col < 20 { // too narrow a column to read: cut as a long list does
+			return "", false
+		}
+		for j, d := range strings.Split(lipgloss.NewStyle().Width(w-col).Render(detail), "\n") {
+			lead := head
+			if j > 0 {
+				lead = strings.Repeat(" ", col)
+			}
+			lines = append(lines, lead+l.c.st.subtle.Render(strings.TrimRight(d, " ")))
+		}
+	}
+	if len(lines) <= height {
+		return strings.Join(lines, "\n"), true
+	}
+	// Not room for every description: the rows alone, and the focused row's description in full
+	// below them, as huh's select shows its option's description.
+	lines = lines[:0]
+	for row := 0; row < n; row++ {
+		head, _ := l.row(row, w)
+		lines = append(lines, strings.TrimRight(head, " "))
+	}
+	if i := l.current(); i >= 0 && l.items[i].detail != "" {
+		d := strings.Split(lipgloss.NewStyle().Width(max(w-2, 10)).Render(clean(l.items[i].detail)), "\n")
+		if len(lines)+1+len(d) <= height { // a blank line apart, when there is room for one
+			lines = append(lines, "")
+		}
+		for _, dl := range d {
+			lines = append(lines, "  "+l.c.st.subtle.Render(strings.TrimRight(dl, " ")))
+		}
+	}
+	if len(lines) > height {
+		return "", false
+	}
+	return strings.Join(lines, "\n"), true
 }
 
 // position says where the user is, e.g. "12/3,400".

@@ -99,7 +99,7 @@ func (p *eventsPage) view() string {
 	}
 	ch := p.change
 	var b strings.Builder
-	b.WriteString(st.ok.Render("✓ Recorded: "+strings.Join(ch.After, ", ")+".") + "\n")
+	b.WriteString(c.mark(st.ok, "✓", "Recorded: "+strings.Join(ch.After, ", ")+".") + "\n")
 	if len(ch.Added) > 0 {
 		b.WriteString(st.ok.Render("+ ") + "added " + strings.Join(ch.Added, ", ") + "\n")
 	}
@@ -113,7 +113,7 @@ func (p *eventsPage) view() string {
 		"Click Save.",
 	}))
 	if len(ch.Idle) > 0 {
-		b.WriteString("\n" + st.warn.Render("! No "+strings.Join(ch.After, "/")+" event carries these fields, so their targets stay empty:") + "\n")
+		b.WriteString("\n" + c.mark(st.warn, "!", "No "+strings.Join(ch.After, "/")+" event carries these fields, so their targets stay empty:") + "\n")
 		for _, r := range ch.Idle {
 			b.WriteString("  " + clean(r.Destination) + st.subtle.Render(" ← "+sourceText(r)) + "\n")
 		}

@@ -218,7 +218,7 @@ func (p *adoptPage) view() string {
 		sandbox = p.found[0].Sandbox
 	}
 	if p.gone != "" {
-		b.WriteString(st.warn.Render("! The dataflow "+clean(p.gone)+" this profile set up no longer exists.") + "\n")
+		b.WriteString(p.m.c.mark(st.warn, "!", "The dataflow "+clean(p.gone)+" this profile set up no longer exists.") + "\n")
 	}
 	if len(p.found) == 0 {
 		b.WriteString(p.m.c.para(fmt.Sprintf("Sandbox %s has no Customer.io dataflow yet.", clean(sandbox))) + "\n\n")
@@ -394,10 +394,14 @@ func (p *homePage) view() string {
 		b.WriteString(fit(st.subtle.Render(fmt.Sprintf("%-10s", r[0]))+r[1], p.m.c.bodyWidth()) + "\n")
 	}
 	b.WriteString("\nWhat would you like to do?\n")
-	b.WriteString(p.list.view(p.m.c.bodyWidth(), 7))
+	note := ""
 	if p.note != "" {
-		b.WriteString("\n\n" + p.m.c.para(p.note))
+		note = "\n\n" + p.m.c.para(p.note)
 	}
+	// The seven choices always show; room left over lets their descriptions wrap instead of being cut.
+	room := p.m.c.bodyHeight() - lineCount(b.String()) - lineCount(note)
+	b.WriteString(p.list.view(p.m.c.bodyWidth(), max(room, 7)))
+	b.WriteString(note)
 	return b.String()
 }
 

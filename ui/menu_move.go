@@ -345,13 +345,13 @@ func (p *movePage) view() string {
 	case p.hooking:
 		b.WriteString("\n" + c.busy("pointing the Customer.io webhook at the new URL…") + "\n")
 	case p.hook != nil && p.hook.Moved:
-		b.WriteString("\n" + st.ok.Width(c.bodyWidth()-2).Render("✓ "+clean(p.hook.Message)) + "\n")
+		b.WriteString("\n" + c.mark(st.ok, "✓", clean(p.hook.Message)) + "\n")
 		b.WriteString(c.para("Its Activity Logs in Customer.io (Data & Integrations → Integrations → Reporting Webhooks) show the deliveries to the new URL.") + "\n")
 	default:
 		if p.hookErr != nil {
 			b.WriteString("\n" + c.errText(p.hookErr) + "\n")
 		} else if p.hook != nil && p.hook.Message != "" {
-			b.WriteString("\n" + st.warn.Width(c.bodyWidth()-2).Render("! "+clean(p.hook.Message)) + "\n")
+			b.WriteString("\n" + c.mark(st.warn, "!", clean(p.hook.Message)) + "\n")
 		}
 		b.WriteString("\nIn Customer.io, point the webhook at it:\n")
 		b.WriteString(c.numbered([]string{
@@ -398,7 +398,7 @@ func (p *movePage) chooseView() string {
 	b.WriteString(mark(0) + fmt.Sprintf("%-14s", "Move to") + kind + "\n")
 	b.WriteString(second + "\n")
 	if p.problem != "" {
-		b.WriteString("\n" + st.err.Width(c.bodyWidth()-2).Render("✗ "+p.problem))
+		b.WriteString("\n" + c.mark(st.err, "✗", p.problem))
 	}
 	return b.String()
 }

@@ -245,7 +245,7 @@ func (s *credentialsStep) view() string {
 	case credEditing:
 		switch {
 		case s.problem != "":
-			b.WriteString(st.err.Render("✗ " + s.problem))
+			b.WriteString(s.c.mark(st.err, "✗", s.problem))
 		case s.err != nil:
 			b.WriteString(s.c.errText(s.err))
 		}

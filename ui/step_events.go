@@ -195,13 +195,13 @@ func (s *eventsStep) view() string {
 		if s.loading {
 			b.WriteString("\n" + s.c.busy("Reading…"))
 		} else if s.loadErr != nil {
-			b.WriteString("\n" + st.err.Render("✗ "+clean(s.loadErr.Error())))
+			b.WriteString("\n" + s.c.mark(st.err, "✗", clean(s.loadErr.Error())))
 		}
 	case s.problem != "":
-		b.WriteString("\n" + st.err.Render("✗ "+s.problem))
+		b.WriteString("\n" + s.c.mark(st.err, "✗", s.problem))
 	case s.loaded != nil:
-		b.WriteString("\n" + st.ok.Render("✓ ") + fmt.Sprintf("Loaded %s %s from %s; the mapping uses it too.",
-			clean(fmt.Sprint(s.loaded["object_type"])), clean(fmt.Sprint(s.loaded["metric"])), clean(s.loadedFrom)))
+		b.WriteString("\n" + s.c.mark(st.ok, "✓", fmt.Sprintf("Loaded %s %s from %s; the mapping uses it too.",
+			clean(fmt.Sprint(s.loaded["object_type"])), clean(fmt.Sprint(s.loaded["metric"])), clean(s.loadedFrom))))
 	}
 	return b.String()
 }
