@@ -163,7 +163,7 @@ func statusTimedOut(limit time.Duration, last *aep.Progress, err error) error {
 		what = safetext.Line(last.String()) // the newest thing the platform did, rather than "deadline exceeded"
 	}
 	return &ExitError{Code: ExitFailed, Err: fmt.Errorf("status stopped after %s, its time limit: %s\n"+
-		"Run it again in a few minutes, or give it longer with --timeout (e.g. --timeout 2m).", limit, what)}
+		"Run it again in a few minutes, or give it longer with --timeout (e.g. --timeout 2m)", limit, what)}
 }
 
 // progressLine shows aep.Progress on stderr: on a terminal as one line rewritten in place and cleared
