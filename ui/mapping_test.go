@@ -331,3 +331,35 @@ func TestMappingLongTableKeepsItsFoot(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkMappingFilter types a query into the `/` filter of a 2,000-rule mapping; each op is one
+// keystroke and the frame drawn after it. The samples are never re-read: a row's text is indexed once.
+func BenchmarkMappingFilter(b *testing.B) {
+	world := newWorld()
+	for i := range 2000 {
+		dest := fmt.Sprintf("_acme.customerio.field_%04d", i)
+		world.engine.fields = append(world.engine.fields, flow.TargetField{Path: dest, Type: "string"})
+		world.engine.rules = append(world.engine.rules, dataprep.Rule{SourceType: dataprep.Attribute, Source: fmt.Sprintf("data.attr_%04d", i), Destination: dest})
+	}
+	w := testWizard(world.deps(false))
+	syncDrive(w, tea.WindowSizeMsg{Width: 120, Height: 40})
+	for range 5 {
+		syncDrive(w, tea.KeyMsg{Type: tea.KeyEnter})
+	}
+	s := w.steps[w.cur].(*mappingStep)
+	if len(s.rows) < 2000 {
+		b.Fatalf("%d rows", len(s.rows))
+	}
+	keys(w, "/")
+	query := "field_12"
+	b.ResetTimer()
+	for n := 0; b.Loop(); n++ {
+		k := n % (len(query) + 1)
+		if k == 0 {
+			w.Update(tea.KeyMsg{Type: tea.KeyCtrlU})
+		} else {
+			w.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{rune(query[k-1])}})
+		}
+		_ = w.View()
+	}
+}

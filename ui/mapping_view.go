@@ -50,7 +50,8 @@ func (s *mappingStep) view() string {
 	if s.wide() {
 		tableW -= previewWidth + 2
 	}
-	foot := s.footView(tableW, s.layout(tableW))
+	lay := s.layout(tableW)
+	foot := s.footView(tableW, lay)
 	// The table's rows take what the head and the foot leave, less the blank line above the foot and the
 	// table's own lines: its heading, the position line and the filter while there is one.
 	tableLines := 2
@@ -65,7 +66,7 @@ func (s *mappingStep) view() string {
 	case s.pane == paneUnread:
 		main = s.unreadList(tableW, room+tableLines)
 	default:
-		main = s.tableView(tableW, room)
+		main = s.tableView(tableW, room, lay)
 	}
 	if foot != "" {
 		main += "\n\n" + foot
@@ -115,7 +116,7 @@ func (s *mappingStep) headView(w int) string {
 		}
 		lines = append(lines, fit(line, w))
 	}
-	if p := s.prefix(); p != "" {
+	if p := s.shared; p != "" {
 		lines = append(lines, st.subtle.Render(fit("Targets starting with . are under "+clean(p), w)))
 	}
 	return strings.Join(lines, "\n")
@@ -232,7 +233,7 @@ func columnWidths(room int, need [3]int) [3]int {
 
 // tableView draws at most h rows of the table at width w: a heading, then per row the mark, the target,
 // its source, the value the sample on show gives it (when the width allows) and the check's verdict.
-func (s *mappingStep) tableView(w, h int) string {
+func (s *mappingStep) tableView(w, h int, lay tableLayout) string {
 	st := s.c.st
 	s.tableH = h
 	n := s.shown()
@@ -259,7 +260,6 @@ func (s *mappingStep) tableView(w, h int) string {
 		return strings.Join(lines, "\n")
 	}
 
-	lay := s.layout(w)
 	cw := lay.cw
 	heading := "   " + pad(cutEnd("Target", cw[colTarget]), cw[colTarget]) + "   " + pad(cutEnd("Source", cw[colSource]), cw[colSource])
 	if lay.showValue {
@@ -293,6 +293,15 @@ func (s *mappingStep) tableView(w, h int) string {
 	return strings.Join(lines, "\n")
 }
 
+// layoutKey is what a table layout depends on: it is worked out again only when one of these changes,
+// not on every frame.
+type layoutKey struct {
+	rules  int // rulesGen
+	query  string
+	sample int
+	width  int
+}
+
 // tableLayout is how the table uses its width: the columns' widths, and whether the value has one.
 type tableLayout struct {
 	cw        [3]int
@@ -303,13 +312,19 @@ type tableLayout struct {
 // layout sizes the columns by every row the filter shows, not only those on screen, so the columns do
 // not move while scrolling.
 func (s *mappingStep) layout(w int) tableLayout {
-	lay := tableLayout{prefix: s.prefix(), showValue: w >= valueColumnFrom && len(s.c.samples) > 0}
+	key := layoutKey{rules: s.rulesGen, query: s.filter.query, sample: s.sample, width: w}
+	if s.laidOut.key == key {
+		return s.laidOut.lay
+	}
+	lay := tableLayout{prefix: s.shared, showValue: w >= valueColumnFrom && len(s.c.samples) > 0}
 	need := [3]int{lipgloss.Width("Target"), lipgloss.Width("Source"), 0}
+	if s.measured.rules != s.rulesGen || s.measured.sample != s.sample || len(s.measured.widths) != len(s.rows) {
+		s.measure()
+	}
 	for i := range s.shown() {
-		c := s.cells(s.rows[s.filter.at(i)], lay.prefix)
-		need[colTarget] = max(need[colTarget], lipgloss.Width(c.target))
-		need[colSource] = max(need[colSource], lipgloss.Width(c.source))
-		need[colValue] = max(need[colValue], lipgloss.Width(c.value))
+		for col, cw := range s.measured.widths[s.filter.at(i)] {
+			need[col] = max(need[col], cw)
+		}
 	}
 	// mark (2), star (1), target, " ← ", source, [two blanks, value,] a blank and the verdict (1)
 	fixed := 2 + 1 + 3 + 2
@@ -320,7 +335,19 @@ func (s *mappingStep) layout(w int) tableLayout {
 		need[colValue] = 0
 	}
 	lay.cw = columnWidths(w-fixed, need)
+	s.laidOut.key, s.laidOut.lay = key, lay
 	return lay
+}
+
+// measure records every row's cell widths, once per change of the rules or of the sample on show, so a
+// keystroke in the filter only compares numbers.
+func (s *mappingStep) measure() {
+	s.measured.rules, s.measured.sample = s.rulesGen, s.sample
+	s.measured.widths = make([][3]int, len(s.rows))
+	for i, r := range s.rows {
+		c := s.cells(r, s.shared)
+		s.measured.widths[i] = [3]int{lipgloss.Width(c.target), lipgloss.Width(c.source), lipgloss.Width(c.value)}
+	}
 }
 
 // verdict is the check's mark for a mapped row: ✓ passed, ✗ the rule or a sample failed on it.

@@ -60,10 +60,20 @@ type mappingStep struct {
 	pane       int
 	// previewBelow says the last draw had room for the preview under the table, so p is not needed.
 	previewBelow bool
-	unread       []string // fields of the samples that no rule reads
-	leaves       []map[string]bool
-	unreadView   scroller
-	problem      string
+	rulesGen     int      // counts changes of the rules, for the cached layout
+	shared       string   // the target prefix most rows share, written once above the table
+	measured     struct { // the rows' cell widths, for the rules and sample they were measured with
+		rules, sample int
+		widths        [][3]int
+	}
+	laidOut struct {
+		key layoutKey
+		lay tableLayout
+	}
+	unread     []string // fields of the samples that no rule reads
+	leaves     []map[string]bool
+	unreadView scroller
+	problem    string
 
 	edit   *ruleEditor
 	ticket int // fields + suggestion
@@ -482,7 +492,9 @@ func (s *mappingStep) editKey(msg tea.KeyMsg) tea.Cmd {
 // setRules replaces the rules (never edited in place: a running check holds the old slice).
 func (s *mappingStep) setRules(r []dataprep.Rule) {
 	s.rules = r
+	s.rulesGen++
 	s.buildRows()
+	s.shared = s.prefix()
 	s.sampleValues()
 	s.findUnread()
 }
