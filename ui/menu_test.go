@@ -302,6 +302,20 @@ var menuScenarios = []menuScenario{
 			t.Errorf("copied %v, want the webhook URL %s", got, m.df.WebhookURL())
 		}
 	}},
+	{name: "mapping_table", drive: func(_ *testing.T, _ *menuWorld, d *menuDriver) {
+		d.wait("What would you like to do?")
+		d.typ("2")
+		d.wait("rules checked")
+		d.typ("]")
+		d.wait("Sample 2 of")
+	}, check: func(t *testing.T, _ *menuWorld, _ *menuModel, view string) {
+		// reconfigure edits with setup's table: the shared prefix once, the sample named, what maps nowhere.
+		for _, want := range []string{"Targets starting with . are under", "Sample 2 of", "samples accepted"} {
+			if !strings.Contains(view, want) {
+				t.Errorf("the mapping page lacks %q", want)
+			}
+		}
+	}},
 	{name: "mapping_diff", drive: func(_ *testing.T, _ *menuWorld, d *menuDriver) {
 		d.wait("What would you like to do?")
 		editIDRule(d)
