@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -16,7 +15,6 @@ import (
 
 	"github.com/cioaep/cioaep/creds"
 	"github.com/cioaep/cioaep/flow"
-	"github.com/cioaep/cioaep/flow/cio"
 	"github.com/cioaep/cioaep/flow/safetext"
 	"github.com/cioaep/cioaep/ui"
 )
@@ -85,8 +83,8 @@ func (a *doneActions) sendTest(ctx context.Context, res flow.Result) (string, er
 	}
 	ui.Say(ctx, "cioaep posts signed sample events to the webhook URL exactly as Customer.io would, and shows what the endpoint answered.")
 	notes := sayWriter{ctx}
-	isLocal := servedLocally(ctx, res.WebhookURL)
-	batch := testBatch{
+	isLocal := flow.ServedLocally(ctx, res.WebhookURL)
+	batch := flow.TestBatch{
 		Endpoint: res.WebhookURL, Local: isLocal, DataDir: a.LocalData, DatasetID: res.DatasetID,
 		Key:  signingKey(ctx, a.Secrets, a.Profile, notes),
 		Sync: isLocal, Wait: a.Wait, Notes: notes,
@@ -105,7 +103,7 @@ func (a *doneActions) sendTest(ctx context.Context, res flow.Result) (string, er
 		batch.Sync = v == "yes"
 	}
 	ui.Say(ctx, fmt.Sprintf("Sending %s to the webhook URL, one per chosen event type…", plural(len(samples), "signed sample event")))
-	results, err := batch.send(ctx, samples)
+	results, err := flow.SendTestEvents(ctx, batch, samples)
 	if err != nil {
 		return "", err
 	}
@@ -154,15 +152,11 @@ func (a *doneActions) sendTest(ctx context.Context, res flow.Result) (string, er
 
 // createWebhook installs the Customer.io reporting webhook for the endpoint through the App API.
 func (a *doneActions) createWebhook(ctx context.Context, res flow.Result) (string, error) {
-	types := subscribedTypes(a.stateDir())
-	events := flow.Subscriptions(types)
-	name := "Adobe Experience Platform (cioaep)"
-	if j, err := flow.OpenJournal(a.stateDir()); err == nil && j.PlanID != "" {
-		name = "Adobe Experience Platform (cioaep " + j.PlanID + ")"
-	}
+	events := flow.Subscriptions(subscribedTypes(a.stateDir()))
+	name := flow.WebhookName(a.stateDir())
 
 	ui.Say(ctx, "cioaep adds a reporting webhook for this URL to your Customer.io workspace through the App API, or updates the one already there.")
-	if u, err := url.Parse(res.WebhookURL); err == nil && isLoopback(u.Hostname()) {
+	if u, err := url.Parse(res.WebhookURL); err == nil && flow.IsLoopback(u.Hostname()) {
 		ui.Say(ctx, "! This URL points at this machine: Customer.io cannot reach it without a tunnel, so its deliveries will fail (fine for practice).")
 	}
 	key, _, err := a.Secrets.Get(ctx, a.Profile, creds.CIOAppAPIKey)
@@ -182,23 +176,12 @@ func (a *doneActions) createWebhook(ctx context.Context, res flow.Result) (strin
 		return "", err
 	}
 
-	var (
-		hook    cio.Webhook
-		created bool
-		host    string
-	)
+	var ch flow.WebhookChange
 	for {
-		api := cio.NewAppAPI(key, region, a.AppAPI)
-		if u := os.Getenv(EnvCIOAPIURL); u != "" {
-			api.BaseURL = u
-		}
-		host = api.BaseURL
-		if u, err := url.Parse(api.BaseURL); err == nil && u.Host != "" {
-			host = u.Host
-		}
-		ui.Say(ctx, fmt.Sprintf("Asking Customer.io (%s) for the workspace's reporting webhooks…", host))
-		hook, created, err = api.EnsureWebhook(ctx, name, res.WebhookURL, events)
-		if !errors.Is(err, cio.ErrKeyRejected) {
+		api := flow.CustomerIO{Key: key, Region: region, BaseURL: os.Getenv(EnvCIOAPIURL), HTTP: a.AppAPI}
+		ui.Say(ctx, fmt.Sprintf("Asking Customer.io (%s) for the workspace's reporting webhooks…", api.Host(region)))
+		ch, err = flow.EnsureWebhook(ctx, api, name, res.WebhookURL, events)
+		if !errors.Is(err, flow.ErrCIOKeyRejected) {
 			break
 		}
 		// A stored key that stopped working is asked for again like a mistyped one; the rejected key is
@@ -215,6 +198,7 @@ func (a *doneActions) createWebhook(ctx context.Context, res flow.Result) (strin
 	if err != nil {
 		return "", err
 	}
+	hook, created := ch.Hook, ch.Created
 
 	// Remembered so a later dataset move updates this webhook on the right host without asking.
 	if err := saveCIORegion(a.Paths, a.Profile, region); err != nil {
@@ -254,15 +238,6 @@ func (a *doneActions) createWebhook(ctx context.Context, res flow.Result) (strin
 		return "Reporting webhook created and enabled in Customer.io.", nil
 	}
 	return "Reporting webhook updated and enabled in Customer.io.", nil
-}
-
-// isLoopback reports whether host names this machine.
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // askAppKey asks for the App API key, masked.

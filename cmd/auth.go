@@ -15,7 +15,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cioaep/cioaep/creds"
-	"github.com/cioaep/cioaep/flow/aep"
+	"github.com/cioaep/cioaep/flow"
+
 	"github.com/cioaep/cioaep/flow/safetext"
 )
 
@@ -79,7 +80,7 @@ as flags and the secret on stdin (--client-secret-stdin) or in CIOAEP_CLIENT_SEC
 	f := c.Flags()
 	f.StringVar(&o.orgID, "org-id", "", "IMS organization `id` (24 hex characters + @AdobeOrg)")
 	f.StringVar(&o.clientID, "client-id", "", "OAuth Server-to-Server client `id` (the API key)")
-	f.StringVar(&o.scopes, "scopes", "", "comma-separated `scopes` (default "+aep.DefaultScopes+")")
+	f.StringVar(&o.scopes, "scopes", "", "comma-separated `scopes` (default "+flow.DefaultScopes+")")
 	f.StringVar(&o.sandbox, "sandbox", "", "sandbox `name` the profile uses (default prod)")
 	f.BoolVar(&o.secretStdin, "client-secret-stdin", false, "read the client secret from stdin")
 	f.BoolVar(&o.insecure, "insecure-storage", false, "if the OS keychain is unusable, store the secret in a plaintext file (mode 0600) instead of failing")
@@ -113,7 +114,7 @@ func runAuthLogin(ctx context.Context, g *Factory, deps authDeps, o authLoginOpt
 		return err
 	}
 	defer conn.Close()
-	if err := authVerifyToken(ctx, conn.Client); err != nil {
+	if err := authVerifyToken(ctx, conn.Session); err != nil {
 		return err
 	}
 	if store {
@@ -138,7 +139,7 @@ func authLoginValues(ctx context.Context, g *Factory, deps authDeps, cfg *creds.
 	p, _ = cfg.Profile(g.Profile)
 	p.OrgID = cmp.Or(o.orgID, p.OrgID)
 	p.ClientID = cmp.Or(o.clientID, p.ClientID)
-	p.Scopes = cmp.Or(o.scopes, p.Scopes, aep.DefaultScopes)
+	p.Scopes = cmp.Or(o.scopes, p.Scopes, flow.DefaultScopes)
 	p.Sandbox = cmp.Or(o.sandbox, p.Sandbox, "prod")
 
 	switch {
@@ -236,10 +237,10 @@ func authLoginForm(ctx context.Context, g *Factory, p *creds.Profile, secret *st
 }
 
 // authVerifyToken asks IMS for a token. A rejected pair gets Adobe-specific advice from the client's Hint.
-func authVerifyToken(ctx context.Context, c *aep.Client) error {
+func authVerifyToken(ctx context.Context, s *flow.Session) error {
 	ctx, cancel := context.WithTimeout(ctx, authVerifyTimeout)
 	defer cancel()
-	if _, err := c.Token(ctx); err != nil {
+	if err := s.CheckToken(ctx); err != nil {
 		return authExplainVerify(err)
 	}
 	return nil
@@ -249,7 +250,7 @@ func authExplainVerify(err error) error {
 	if errors.Is(err, context.Canceled) {
 		return err
 	}
-	if hint := aep.Hint(err); hint != "" {
+	if hint := flow.Hint(err); hint != "" {
 		return &ExitError{Code: ExitFailed, Err: fmt.Errorf("%s\n  (%v)", hint, err)}
 	}
 	return &ExitError{Code: ExitFailed, Err: fmt.Errorf("could not get an access token, so the credential was not verified: %w", err)}
@@ -346,7 +347,7 @@ func runAuthStatus(ctx context.Context, g *Factory, deps authDeps) error {
 	var ke *creds.KeychainError
 	switch {
 	case err == nil:
-	case p.Platform == creds.PlatformLocal && (errors.As(err, &ke) || errors.Is(err, creds.ErrNotStored)):
+	case g.UsesLocalPlatform(p) && (errors.As(err, &ke) || errors.Is(err, creds.ErrNotStored)):
 		secret, loc = "", locationLocalDefault // connect fills in the local platform's default
 	case errors.As(err, &ke):
 		st.Problem = authNoKeychain("cannot read the client secret", ke.Probe)
@@ -368,7 +369,7 @@ func runAuthStatus(ctx context.Context, g *Factory, deps authDeps) error {
 		return err
 	}
 	defer conn.Close()
-	if err := authVerifyToken(ctx, conn.Client); err != nil {
+	if err := authVerifyToken(ctx, conn.Session); err != nil {
 		if errors.Is(err, context.Canceled) {
 			return err
 		}

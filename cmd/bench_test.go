@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cioaep/cioaep/creds"
+	"github.com/cioaep/cioaep/flow"
 	"github.com/cioaep/cioaep/flow/aep"
 	"github.com/cioaep/cioaep/flow/local"
 	"github.com/cioaep/cioaep/flow/local/localtest"
@@ -53,7 +54,7 @@ func benchWorld(b *testing.B) (*localtest.StandIn, string) {
 	p.SetBaseURL(stand.URL)
 	b.Setenv(aep.EnvPlatformURL, stand.URL)
 	b.Setenv(aep.EnvIMSURL, stand.URL)
-	b.Setenv(creds.EnvClientSecret, LocalClientSecret)
+	b.Setenv(creds.EnvClientSecret, flow.LocalClientSecret)
 	return stand, stand.URL
 }
 

@@ -11,16 +11,6 @@ import (
 
 	"github.com/cioaep/cioaep/creds"
 	"github.com/cioaep/cioaep/flow"
-	"github.com/cioaep/cioaep/flow/aep"
-	"github.com/cioaep/cioaep/flow/local"
-)
-
-// Credentials of the local platform. It accepts any non-empty client id and secret and any organization
-// id of Adobe's form, so `cioaep --local` needs nothing from the user; these documented defaults fill
-// whatever the profile and flags leave empty.
-const (
-	LocalClientID     = "cioaep-local"
-	LocalClientSecret = "cioaep-local-secret"
 )
 
 // overrides are values given on the command line for this run; empty fields fall back to the profile.
@@ -30,7 +20,8 @@ type overrides struct {
 	ClientSecret string
 }
 
-// connection is everything a command needs to talk to the Platform for one profile.
+// connection is a connected flow.Session (Adobe or the local platform) with the profile it was built
+// from: everything a command needs to talk to the Platform for one profile.
 type connection struct {
 	Paths   creds.Paths
 	Config  *creds.Config
@@ -38,13 +29,12 @@ type connection struct {
 	// SecretFrom says where the client secret came from: "environment", "keychain", "plaintext file",
 	// or "" when it was given on stdin or is the local platform's default.
 	SecretFrom creds.Location
-	Client     *aep.Client
 	Session    *flow.Session
 	// Close stops what connect started (the in-process local platform, the --debug trace file).
 	Close func()
 }
 
-// Connect builds the aep client and flow session for g.Profile: profile from the config file, then
+// Connect builds the connected flow session for g.Profile: profile from the config file, then
 // o's overrides, then the environment (CIOAEP_PLATFORM_URL, CIOAEP_IMS_URL win over saved URLs), and the
 // client secret from o, CIOAEP_CLIENT_SECRET or the keychain. With --local (or a profile saved against
 // the local platform) it makes sure a local platform runs and fills in its default credentials. A
@@ -63,7 +53,7 @@ func (g *Factory) Connect(ctx context.Context, o overrides) (*connection, error)
 	p.Name = g.Profile
 	p.OrgID = firstOf(o.OrgID, p.OrgID)
 	p.ClientID = firstOf(o.ClientID, p.ClientID)
-	p.Scopes = firstOf(o.Scopes, p.Scopes, aep.DefaultScopes)
+	p.Scopes = firstOf(o.Scopes, p.Scopes, flow.DefaultScopes)
 	p.Sandbox = firstOf(o.Sandbox, p.Sandbox, "prod")
 
 	conn := &connection{Paths: paths, Config: cfg, Close: func() {}}
@@ -75,28 +65,27 @@ func (g *Factory) Connect(ctx context.Context, o overrides) (*connection, error)
 	}
 	secret := o.ClientSecret
 	isLocal := g.UsesLocalPlatform(p)
+	envPlatform, envIMS := flow.URLsFromEnv()
 	if isLocal {
 		// CIOAEP_PLATFORM_URL names a local platform served elsewhere (cioaep local serve --addr …); without
 		// it, use the one on the default address or start one in this process.
-		env := aep.ConfigFromEnv(aep.Config{})
-		base, ims := env.PlatformURL, firstOf(env.IMSURL, env.PlatformURL)
+		base, ims := envPlatform, firstOf(envIMS, envPlatform)
 		if base == "" {
 			var stop func()
 			var err error
-			if base, stop, err = ensureLocalPlatform(ctx, g.LocalAddr, g.LocalDataDir()); err != nil {
-				return nil, fmt.Errorf("start the local platform: %w", err)
+			if base, stop, err = flow.LocalPlatform(ctx, g.LocalAddr, g.LocalDataDir()); err != nil {
+				return nil, err
 			}
 			closers = append(closers, stop)
 			ims = base // the local platform serves its own IMS
 		}
 		p.Platform, p.PlatformURL, p.IMSURL = creds.PlatformLocal, base, ims
-		p.OrgID = firstOf(p.OrgID, local.OrgID)
-		p.ClientID = firstOf(p.ClientID, LocalClientID)
+		p.OrgID = firstOf(p.OrgID, flow.LocalOrgID)
+		p.ClientID = firstOf(p.ClientID, flow.LocalClientID)
 	} else {
 		p.Platform = creds.PlatformAdobe
-		env := aep.ConfigFromEnv(aep.Config{})
-		p.PlatformURL = firstOf(env.PlatformURL, p.PlatformURL)
-		p.IMSURL = firstOf(env.IMSURL, p.IMSURL)
+		p.PlatformURL = firstOf(envPlatform, p.PlatformURL)
+		p.IMSURL = firstOf(envIMS, p.IMSURL)
 	}
 	if p.OrgID == "" {
 		conn.Close()
@@ -111,7 +100,7 @@ func (g *Factory) Connect(ctx context.Context, o overrides) (*connection, error)
 		if err != nil && isLocal {
 			// A local platform started with a required pair takes the stored secret; otherwise its
 			// default pair, which is not a secret and is never stored.
-			s, err = LocalClientSecret, nil
+			s, err = flow.LocalClientSecret, nil
 		}
 		if err != nil {
 			conn.Close()
@@ -122,8 +111,8 @@ func (g *Factory) Connect(ctx context.Context, o overrides) (*connection, error)
 		}
 		secret, conn.SecretFrom = s, loc
 	}
-	acfg := aep.Config{PlatformURL: p.PlatformURL, IMSURL: p.IMSURL, OrgID: p.OrgID, ClientID: p.ClientID,
-		ClientSecret: secret, Scopes: p.Scopes, Sandbox: p.Sandbox}
+	cred := flow.Credentials{PlatformURL: p.PlatformURL, IMSURL: p.IMSURL, OrgID: p.OrgID, ClientID: p.ClientID,
+		ClientSecret: secret, Scopes: p.Scopes, Sandbox: p.Sandbox, Local: isLocal}
 	stateDir := paths.StateDir(p.Name)
 	if g.Debug {
 		w, err := openDebugTrace(stateDir)
@@ -132,12 +121,11 @@ func (g *Factory) Connect(ctx context.Context, o overrides) (*connection, error)
 			return nil, err
 		}
 		closers = append(closers, func() { w.Close() })
-		acfg.Trace = w
+		cred.Trace = w
 		fmt.Fprintf(g.IO.ErrOut, "Writing an HTTP trace (secrets redacted) to %s\n", w.Name())
 	}
 	conn.Profile = p
-	conn.Client = aep.New(acfg)
-	conn.Session = flow.NewSession(conn.Client, stateDir)
+	conn.Session = flow.Open(cred, stateDir)
 	return conn, nil
 }
 
@@ -148,10 +136,10 @@ func (c *connection) saveProfile() error {
 	if p.Platform == creds.PlatformLocal {
 		p.PlatformURL, p.IMSURL = "", "" // the local platform's address is found afresh on each run
 	}
-	if p.PlatformURL == aep.DefaultPlatformURL {
+	if p.PlatformURL == flow.DefaultPlatformURL {
 		p.PlatformURL = ""
 	}
-	if p.IMSURL == aep.DefaultIMSURL {
+	if p.IMSURL == flow.DefaultIMSURL {
 		p.IMSURL = ""
 	}
 	// The Customer.io region is written by the done screen's w action while this connection is open

@@ -19,7 +19,7 @@ import (
 
 	"github.com/cioaep/cioaep/creds"
 	"github.com/cioaep/cioaep/flow"
-	"github.com/cioaep/cioaep/flow/aep"
+
 	"github.com/cioaep/cioaep/flow/safetext"
 )
 
@@ -196,8 +196,7 @@ func (d *doctorRun) checkProfile() doctorCheck {
 	p, found := cfg.Profile(d.g.Profile)
 	p.Name = d.g.Profile
 	d.profile = p
-	// A saved local profile redirected by CIOAEP_PLATFORM_URL is checked like any other platform.
-	d.local = d.g.UsesLocalPlatform(p) && (d.g.Local || os.Getenv(aep.EnvPlatformURL) == "")
+	d.local = d.g.UsesLocalPlatform(p)
 	if !found {
 		if d.g.Local {
 			d.profileOK = true
@@ -254,7 +253,7 @@ func (d *doctorRun) checkProfile() doctorCheck {
 	where := "Adobe"
 	if d.local {
 		where = "the local platform"
-	} else if u := firstOf(os.Getenv(aep.EnvPlatformURL), p.PlatformURL); u != "" && u != aep.DefaultPlatformURL {
+	} else if u := firstOf(os.Getenv(flow.EnvPlatformURL), p.PlatformURL); u != "" && u != flow.DefaultPlatformURL {
 		where = u
 	}
 	return doctorPassed(doctorCheckProfile, fmt.Sprintf("profile %q: org %s, sandbox %s, on %s", p.Name, firstOf(p.OrgID, "(local default)"), firstOf(p.Sandbox, "prod"), where))
@@ -328,7 +327,7 @@ func (d *doctorRun) checkToken(ctx context.Context) doctorCheck {
 	d.conn = conn
 	tctx, cancel := context.WithTimeout(ctx, doctorCallTimeout)
 	defer cancel()
-	if _, err := conn.Client.Token(tctx); err != nil {
+	if err := conn.Session.CheckToken(tctx); err != nil {
 		return doctorFailed(doctorCheckToken, "IMS did not issue a token: "+doctorErrString(err), d.tokenFix(err))
 	}
 	d.tokenOK = true
@@ -346,8 +345,7 @@ func (d *doctorRun) checkToken(ctx context.Context) doctorCheck {
 
 // tokenFix says what to do about a token IMS refused, naming where the wrong secret came from.
 func (d *doctorRun) tokenFix(err error) string {
-	var ae *aep.Error
-	if errors.As(err, &ae) && (ae.Code == "invalid_client" || ae.Code == "unauthorized_client") {
+	if flow.IsRejectedCredential(err) {
 		if d.secretFrom == creds.LocationEnvironment {
 			return "IMS rejected the client id and secret: " + creds.EnvClientSecret + " holds a secret that does not match client id " +
 				d.profile.ClientID + ". Copy the current secret from Developer Console (credential page → Retrieve client secret) into it, or unset it to use the stored one."
@@ -355,7 +353,7 @@ func (d *doctorRun) tokenFix(err error) string {
 		return "IMS rejected the client id and secret (the secret may have been rotated in Developer Console). Copy the current secret from the credential page " +
 			"(Retrieve client secret) and run " + d.loginCmd("") + " to store it."
 	}
-	if h := aep.Hint(err); h != "" {
+	if h := flow.Hint(err); h != "" {
 		return h
 	}
 	return "Check the network connection and CIOAEP_IMS_URL if you set it, then run cioaep doctor again."
@@ -368,7 +366,7 @@ func (d *doctorRun) checkSandbox(ctx context.Context) doctorCheck {
 	if !d.tokenOK {
 		return doctorSkipped(doctorCheckSandbox, "needs a token")
 	}
-	c := d.conn.Client
+	c := d.conn.Session
 	sctx, cancel := context.WithTimeout(ctx, doctorCallTimeout)
 	defer cancel()
 	tenant, err := c.TenantID(sctx)
@@ -376,9 +374,8 @@ func (d *doctorRun) checkSandbox(ctx context.Context) doctorCheck {
 		d.sandboxOK = true
 		return doctorPassed(doctorCheckSandbox, fmt.Sprintf("the credential may read sandbox %q (tenant %s)", c.Sandbox(), tenant))
 	}
-	var ae *aep.Error
-	if !errors.As(err, &ae) || ae.Status != http.StatusForbidden {
-		fix := aep.Hint(err)
+	if !flow.IsAPIStatus(err, http.StatusForbidden) {
+		fix := flow.Hint(err)
 		if fix == "" {
 			fix = "Run cioaep doctor again; if it persists, run with --debug and report the request id to Adobe support."
 		}
@@ -419,31 +416,31 @@ func (d *doctorRun) checkFlow(ctx context.Context) doctorCheck {
 	}
 	// The flow lives in the sandbox it was set up in, which the journal records; the profile's sandbox
 	// may have changed since.
-	sandbox := d.conn.Client.Sandbox()
+	sandbox := d.conn.Session.Sandbox()
 	if j, err := flow.OpenJournal(stateDir); err == nil && j.Sandbox != "" {
 		sandbox = j.Sandbox
 	}
 	fctx, cancel := context.WithTimeout(ctx, doctorCallTimeout)
 	defer cancel()
-	f, err := d.conn.Client.WithSandbox(sandbox).Flow(fctx, res.FlowID)
+	state, inlet, err := d.conn.Session.FlowState(fctx, sandbox, res.FlowID)
 	switch {
-	case errors.Is(err, aep.ErrNotFound):
+	case errors.Is(err, flow.ErrNotFound):
 		return doctorFailed(doctorCheckFlow, fmt.Sprintf("the dataflow %s of the last setup no longer exists in sandbox %q (it was deleted, perhaps in Experience Platform)", res.FlowID, sandbox),
 			"Run "+d.cmdLine("setup", "")+" again: it recreates what is missing. Then paste the new webhook URL ("+d.cmdLine("endpoint", "")+") into Customer.io.")
 	case err != nil:
-		fix := aep.Hint(err)
+		fix := flow.Hint(err)
 		if fix == "" {
 			fix = "Run cioaep doctor again; if it persists, run with --debug and report the request id to Adobe support."
 		}
 		return doctorFailed(doctorCheckFlow, fmt.Sprintf("could not read the dataflow %s: %s", res.FlowID, doctorErrString(err)), fix)
-	case !strings.EqualFold(f.State, "enabled"):
-		return doctorFailed(doctorCheckFlow, fmt.Sprintf("the dataflow %s in sandbox %q is %s: Adobe's inlet refuses the events Customer.io sends to it", res.FlowID, sandbox, firstOf(f.State, "not enabled")),
+	case !strings.EqualFold(state, "enabled"):
+		return doctorFailed(doctorCheckFlow, fmt.Sprintf("the dataflow %s in sandbox %q is %s: Adobe's inlet refuses the events Customer.io sends to it", res.FlowID, sandbox, firstOf(state, "not enabled")),
 			"Enable it: "+d.cmdLine("reconfigure", "--non-interactive --enable --flow "+res.FlowID)+", or in Experience Platform → Sources → Dataflows → select the dataflow → Enable dataflow.")
-	case f.InletURL() == "":
+	case inlet == "":
 		return doctorFailed(doctorCheckFlow, fmt.Sprintf("the dataflow %s has no streaming endpoint yet", res.FlowID),
 			"Adobe provisions it shortly after creation: wait a minute and run cioaep doctor again. If it stays empty, run "+d.cmdLine("setup", "")+" again.")
-	case res.InletURL != "" && f.InletURL() != res.InletURL:
-		return doctorFailed(doctorCheckFlow, fmt.Sprintf("the dataflow's endpoint is now %s, but the saved webhook URL uses %s", f.InletURL(), res.InletURL),
+	case res.InletURL != "" && inlet != res.InletURL:
+		return doctorFailed(doctorCheckFlow, fmt.Sprintf("the dataflow's endpoint is now %s, but the saved webhook URL uses %s", inlet, res.InletURL),
 			"Run "+d.cmdLine("setup", "")+" again to save the current URL, then paste the output of "+d.cmdLine("endpoint", "")+" into the Customer.io webhook.")
 	}
 	return doctorPassed(doctorCheckFlow, fmt.Sprintf("dataflow %s in sandbox %q is enabled", res.FlowID, sandbox))

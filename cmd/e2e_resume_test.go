@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cioaep/cioaep/flow"
 	"github.com/cioaep/cioaep/flow/aep"
 	"github.com/cioaep/cioaep/flow/local"
 )
@@ -245,8 +246,8 @@ func waitGone(t *testing.T, pid int) {
 func platformCounts(t *testing.T, base string) map[string]int {
 	t.Helper()
 	ctx := context.Background()
-	c := aep.New(aep.Config{PlatformURL: base, IMSURL: base, OrgID: local.OrgID, ClientID: LocalClientID,
-		ClientSecret: LocalClientSecret, Scopes: aep.DefaultScopes, Sandbox: "prod"})
+	c := aep.New(aep.Config{PlatformURL: base, IMSURL: base, OrgID: local.OrgID, ClientID: flow.LocalClientID,
+		ClientSecret: flow.LocalClientSecret, Scopes: aep.DefaultScopes, Sandbox: "prod"})
 	tagged := func(name string) bool { return strings.Contains(name, "(cioaep ") }
 	counts := map[string]int{}
 	must := func(err error) {
@@ -305,7 +306,7 @@ func countFieldGroups(t *testing.T, ctx context.Context, c *aep.Client, base str
 	}
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/data/foundation/schemaregistry/tenant/fieldgroups", nil)
 	req.Header.Set("Authorization", "Bearer "+tok)
-	req.Header.Set("x-api-key", LocalClientID)
+	req.Header.Set("x-api-key", flow.LocalClientID)
 	req.Header.Set("x-gw-ims-org-id", local.OrgID)
 	req.Header.Set("x-sandbox-name", "prod")
 	req.Header.Set("Accept", "application/vnd.adobe.xed-id+json")

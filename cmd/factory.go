@@ -27,6 +27,10 @@ type Factory struct {
 	// listens on the machine.
 	LocalAddr string
 
+	// LocalData is the data directory of a local platform this process starts; "" means LocalDataDir's
+	// default. send-test --data sets it, so the platform it starts is the one whose records it reads.
+	LocalData string
+
 	IO *IOStreams
 
 	// Paths are where cioaep keeps its files; zero means the XDG defaults, resolved on first use.
@@ -54,7 +58,12 @@ func (f *Factory) Secrets() *creds.Secrets { return creds.NewSecrets(f.paths()) 
 func (f *Factory) StateDir() string { return f.paths().StateDir(f.Profile) }
 
 // LocalDataDir is the local platform's default data directory.
-func (f *Factory) LocalDataDir() string { return filepath.Join(f.paths().DataDir, "local") }
+func (f *Factory) LocalDataDir() string {
+	if f.LocalData != "" {
+		return f.LocalData
+	}
+	return filepath.Join(f.paths().DataDir, "local")
+}
 
 // config loads the config file.
 func (f *Factory) config() (*creds.Config, error) { return creds.LoadConfig(f.paths().ConfigFile) }

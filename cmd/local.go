@@ -2,9 +2,7 @@ package cmd
 
 import (
 	"bufio"
-	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,12 +10,12 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/cioaep/cioaep/flow"
 	"github.com/cioaep/cioaep/flow/local"
 	"github.com/cioaep/cioaep/flow/safetext"
 )
@@ -94,7 +92,7 @@ func runLocalServe(ctx context.Context, g *Factory, o localServeOptions) error {
 		}
 	}
 	// Any client id and secret get a token here, so the platform must not be reachable from the network.
-	if host, _, err := net.SplitHostPort(o.addr); err != nil || !isLoopback(host) {
+	if host, _, err := net.SplitHostPort(o.addr); err != nil || !flow.IsLoopback(host) {
 		return usageErr("--addr %s: the local platform listens on loopback only (127.0.0.1, ::1 or localhost), because it gives a token to any credentials", o.addr)
 	}
 	ln, err := net.Listen("tcp", o.addr)
@@ -228,90 +226,4 @@ func printLocalEvent(w io.Writer, e *local.Event) error {
 	}
 	_, err := fmt.Fprintf(w, "%s  dataset %s  ok  %s\n", when, e.DatasetID, e.Record)
 	return err
-}
-
-// inProcessPlatform is the local platform this process started, shared by every caller of
-// ensureLocalPlatform: the wizard connects more than once (credentials, then setup), and one caller's
-// stop must not pull the platform from under another. The last stop shuts it down.
-var inProcessPlatform struct {
-	mu       sync.Mutex
-	base     string
-	refs     int
-	shutdown func()
-}
-
-// ensureLocalPlatform gives `cioaep --local` a local platform: the one this process already runs, one
-// already listening on addr (recognised by its health endpoint, which no other service answers), or else
-// one started in this process on addr, or on a free port when something else holds it. An empty addr
-// skips the look and starts one on a free port. stop releases this caller's use; a platform this
-// process started shuts down after the last release, and one run by another process is left alone.
-func ensureLocalPlatform(ctx context.Context, addr, dataDir string) (baseURL string, stop func(), err error) {
-	ip := &inProcessPlatform
-	ip.mu.Lock()
-	defer ip.mu.Unlock()
-	if ip.refs == 0 {
-		if base := "http://" + addr; addr != "" && isLocalPlatform(ctx, base) {
-			return base, func() {}, nil
-		}
-		base, shutdown, err := startLocalPlatform(addr, dataDir)
-		if err != nil {
-			return "", nil, err
-		}
-		ip.base, ip.shutdown = base, shutdown
-	}
-	ip.refs++
-	var once sync.Once
-	return ip.base, func() {
-		once.Do(func() {
-			ip.mu.Lock()
-			defer ip.mu.Unlock()
-			if ip.refs--; ip.refs == 0 {
-				ip.shutdown()
-			}
-		})
-	}, nil
-}
-
-// startLocalPlatform serves a local platform in this process on addr, or on a free loopback port when
-// addr is empty or taken.
-func startLocalPlatform(addr, dataDir string) (string, func(), error) {
-	ln, err := net.Listen("tcp", cmp.Or(addr, "127.0.0.1:0"))
-	if err != nil {
-		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
-			return "", nil, fmt.Errorf("listen on a loopback port: %w", err)
-		}
-	}
-	base := "http://" + ln.Addr().String()
-	p, err := local.Open(local.Config{DataDir: dataDir, BaseURL: base})
-	if err != nil {
-		ln.Close()
-		return "", nil, err
-	}
-	srv := local.NewServer(p, local.DefaultServerLimits)
-	go func() { _ = srv.Serve(local.Listener(ln, local.DefaultServerLimits)) }()
-	return base, func() {
-		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(shutdownCtx)
-		_ = p.Close()
-	}, nil
-}
-
-// isLocalPlatform asks base for the local platform's health answer.
-func isLocalPlatform(ctx context.Context, base string) bool {
-	ctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+local.HealthPath, nil)
-	if err != nil {
-		return false
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return false
-	}
-	defer res.Body.Close()
-	var h struct {
-		Service string `json:"service"`
-	}
-	return res.StatusCode == http.StatusOK && json.NewDecoder(res.Body).Decode(&h) == nil && h.Service == "cioaep-local"
 }

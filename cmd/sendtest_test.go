@@ -73,13 +73,13 @@ func stSetup(t *testing.T, paths creds.Paths) flow.Result {
 }
 
 // stDecode reads send-test's --json output: one object per line.
-func stDecode(t *testing.T, stdout string) []sendTestResult {
+func stDecode(t *testing.T, stdout string) []flow.TestResult {
 	t.Helper()
-	var out []sendTestResult
+	var out []flow.TestResult
 	sc := bufio.NewScanner(strings.NewReader(stdout))
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
-		var r sendTestResult
+		var r flow.TestResult
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 			t.Fatalf("line %q is not a result object: %v", sc.Text(), err)
 		}
@@ -173,7 +173,7 @@ func TestSendTestAllTwiceFallsBackWhenSyncValidationIsUsedUp(t *testing.T) {
 	if len(a) != len(assets.Samples()) || len(b) != len(a) {
 		t.Fatalf("%d and %d results, want %d (every sample) twice", len(a), len(b), len(assets.Samples()))
 	}
-	synced := func(rs []sendTestResult) (n int) {
+	synced := func(rs []flow.TestResult) (n int) {
 		for _, r := range rs {
 			if !r.OK || len(r.Record) == 0 {
 				t.Errorf("%s: ok=%v reason=%q record=%d bytes", r.Event, r.OK, r.Reason, len(r.Record))
@@ -184,14 +184,14 @@ func TestSendTestAllTwiceFallsBackWhenSyncValidationIsUsedUp(t *testing.T) {
 		}
 		return n
 	}
-	// The inlet allows 60 syncValidation requests a minute. The first run asks for syncBudget of them;
+	// The inlet allows 60 syncValidation requests a minute. The first run asks for flow.SyncBudget of them;
 	// the second is refused (429) once the rest are used up and must resend without syncValidation
 	// instead of reporting a failure.
-	if n := synced(a); n != syncBudget {
-		t.Errorf("first run: %d events validated synchronously, want %d", n, syncBudget)
+	if n := synced(a); n != flow.SyncBudget {
+		t.Errorf("first run: %d events validated synchronously, want %d", n, flow.SyncBudget)
 	}
-	if n := synced(b); n == 0 || n >= syncBudget {
-		t.Errorf("second run: %d events validated synchronously, want some but fewer than %d", n, syncBudget)
+	if n := synced(b); n == 0 || n >= flow.SyncBudget {
+		t.Errorf("second run: %d events validated synchronously, want some but fewer than %d", n, flow.SyncBudget)
 	}
 
 	// `local events` lists every record exactly once per send.
@@ -349,36 +349,5 @@ func TestLookupSample(t *testing.T) {
 		if got := s.ObjectType + "." + s.Metric; got != want || len(s.Body) == 0 {
 			t.Errorf("%q → %s (%d bytes), want %s", in, got, len(s.Body), want)
 		}
-	}
-}
-
-func TestMatchRecordsPairsByEventIDThenArrival(t *testing.T) {
-	results := []sendTestResult{
-		{Event: "a", OK: true, eventID: "A"},
-		{Event: "b", OK: false, Reason: "refused"},
-		{Event: "c", OK: true, eventID: "C"},
-		{Event: "d", OK: true, eventID: "D"},
-		{Event: "e", OK: true, eventID: "E"},
-	}
-	events := []local.Event{
-		{Seq: 1, DatasetID: "ds", Record: json.RawMessage(`{"x":{"event_id":"C"}}`)},
-		{Seq: 2, DatasetID: "ds", Record: json.RawMessage(`{"x":{"other":1}}`)}, // a mapping without event_id
-		{Seq: 3, DatasetID: "ds", Failed: true, Reason: "XDM validation failed: y", Raw: json.RawMessage(`{"event_id":"D"}`)},
-	}
-	matchRecords(results, events, time.Second)
-	if string(results[2].Record) != `{"x":{"event_id":"C"}}` || !results[2].OK {
-		t.Errorf("c: %+v, want the record with its event_id", results[2])
-	}
-	if results[3].OK || !strings.Contains(results[3].Reason, "XDM validation failed: y") {
-		t.Errorf("d: %+v, want failed with the platform's reason", results[3])
-	}
-	if string(results[0].Record) != `{"x":{"other":1}}` {
-		t.Errorf("a: %+v, want the unmatched record in arrival order", results[0])
-	}
-	if results[4].OK || !strings.Contains(results[4].Reason, "no record reached the dataset within 1s") {
-		t.Errorf("e: %+v, want failed for lack of a record", results[4])
-	}
-	if results[1].OK || results[1].Reason != "refused" {
-		t.Errorf("b changed: %+v", results[1])
 	}
 }

@@ -15,7 +15,6 @@ import (
 
 	"github.com/cioaep/cioaep/creds"
 	"github.com/cioaep/cioaep/flow"
-	"github.com/cioaep/cioaep/flow/aep"
 	"github.com/cioaep/cioaep/flow/safetext"
 )
 
@@ -144,7 +143,7 @@ func runStatus(ctx context.Context, g *Factory, o *statusOptions) error {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	progress := newProgressLine(g.IO.ErrOut, g.IO.IsStderrTTY())
-	r, err := gatherStatus(aep.WithProgress(ctx, progress.show), g, o)
+	r, err := gatherStatus(flow.WithProgress(ctx, progress.show), g, o)
 	progress.clear()
 	if err != nil && parent.Err() == nil && (errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded)) {
 		return statusTimedOut(limit, progress.last(), err)
@@ -156,9 +155,9 @@ func runStatus(ctx context.Context, g *Factory, o *statusOptions) error {
 }
 
 // statusTimedOut says that status ran out of time, what it was waiting for, and what to do next.
-func statusTimedOut(limit time.Duration, last *aep.Progress, err error) error {
+func statusTimedOut(limit time.Duration, last *flow.Progress, err error) error {
 	what := flow.Explain(err)
-	var gave *aep.GaveUpError
+	var gave *flow.GaveUpError
 	if !errors.As(err, &gave) && last != nil {
 		what = safetext.Line(last.String()) // the newest thing the platform did, rather than "deadline exceeded"
 	}
@@ -166,14 +165,14 @@ func statusTimedOut(limit time.Duration, last *aep.Progress, err error) error {
 		"Run it again in a few minutes, or give it longer with --timeout (e.g. --timeout 2m)", limit, what)}
 }
 
-// progressLine shows aep.Progress on stderr: on a terminal as one line rewritten in place and cleared
+// progressLine shows flow.Progress on stderr: on a terminal as one line rewritten in place and cleared
 // before the report, elsewhere as plain lines, which a CI log keeps.
 type progressLine struct {
 	mu     sync.Mutex
 	w      io.Writer
 	width  int // the terminal's columns; 0 when w is no terminal
 	drawn  bool
-	latest *aep.Progress
+	latest *flow.Progress
 }
 
 func newProgressLine(w io.Writer, tty bool) *progressLine {
@@ -186,7 +185,7 @@ func newProgressLine(w io.Writer, tty bool) *progressLine {
 	return p
 }
 
-func (p *progressLine) show(pr aep.Progress) {
+func (p *progressLine) show(pr flow.Progress) {
 	line := safetext.Line(pr.String())
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -211,7 +210,7 @@ func (p *progressLine) clear() {
 	}
 }
 
-func (p *progressLine) last() *aep.Progress {
+func (p *progressLine) last() *flow.Progress {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.latest
@@ -251,7 +250,7 @@ func gatherStatus(ctx context.Context, g *Factory, o *statusOptions) (statusRepo
 	}
 	defer conn.Close()
 	r.Sandbox = conn.Profile.Sandbox
-	if err := authVerifyToken(ctx, conn.Client); err != nil {
+	if err := authVerifyToken(ctx, conn.Session); err != nil {
 		if ctx.Err() != nil {
 			return r, err
 		}

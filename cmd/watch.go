@@ -71,7 +71,7 @@ func runWatch(ctx context.Context, g *Factory, o *watchOptions) error {
 		return err
 	}
 	defer conn.Close()
-	local := g.UsesLocalPlatform(conn.Profile)
+	local := conn.Session.Local()
 	interval := o.Interval
 	if interval == 0 {
 		interval = flow.DefaultIntervalAdobe

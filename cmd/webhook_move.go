@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/cioaep/cioaep/creds"
-	"github.com/cioaep/cioaep/flow/cio"
+	"github.com/cioaep/cioaep/flow"
 	"github.com/cioaep/cioaep/flow/safetext"
 	"github.com/cioaep/cioaep/ui"
 )
@@ -27,9 +27,9 @@ type webhookMover struct {
 	HTTP *http.Client
 }
 
-// move points the webhook at newURL. A result that is not Managed (no key stored) or not Moved (no
-// webhook posted to oldURL) leaves the manual steps to the caller; an error means Customer.io was asked
-// and the webhook may still post to the old URL. The key never appears in a message.
+// move points the webhook at newURL through flow.RepointWebhook. A result that is not Managed (no key
+// stored) or not Moved (no webhook posted to oldURL) leaves the manual steps to the caller; an error means
+// Customer.io was asked and the webhook may still post to the old URL. The key never appears in a message.
 func (m webhookMover) move(ctx context.Context, oldURL, newURL string) (ui.WebhookMove, error) {
 	secrets := m.Secrets
 	if secrets == nil {
@@ -45,36 +45,19 @@ func (m webhookMover) move(ctx context.Context, oldURL, newURL string) (ui.Webho
 
 	// The region the w action remembered; a key stored before regions were remembered is tried on the US
 	// host, then the EU one, and whichever accepts it is remembered.
-	regions := []string{"us", "eu"}
-	if r := m.region(); r != "" {
-		regions = []string{r}
+	ch, err := flow.RepointWebhook(ctx, flow.CustomerIO{Key: key, Region: m.region(), BaseURL: os.Getenv(EnvCIOAPIURL), HTTP: m.HTTP}, oldURL, newURL)
+	if err == nil || errors.Is(err, flow.ErrNoWebhook) {
+		m.rememberRegion(ch.Region)
 	}
-	var (
-		hook   cio.Webhook
-		moved  bool
-		region string
-	)
-	for _, region = range regions {
-		api := cio.NewAppAPI(key, region, m.HTTP)
-		if u := os.Getenv(EnvCIOAPIURL); u != "" {
-			api.BaseURL = u
-		}
-		hook, moved, err = api.MoveWebhook(ctx, oldURL, newURL, nil)
-		if !errors.Is(err, cio.ErrKeyRejected) {
-			break
-		}
-	}
-	if err == nil || errors.Is(err, cio.ErrNoWebhook) {
-		m.rememberRegion(region)
-	}
-	where := strings.ToUpper(region) + " workspace"
+	where := strings.ToUpper(ch.Region) + " workspace"
+	hook := ch.Hook
 	switch {
-	case errors.Is(err, cio.ErrNoWebhook):
+	case errors.Is(err, flow.ErrNoWebhook):
 		return ui.WebhookMove{Managed: true, Message: fmt.Sprintf(
 			"No reporting webhook in the Customer.io %s posted to the old URL, so cioaep changed nothing there (a move only redirects an existing webhook): point yours at the new URL by hand.", where)}, nil
 	case err != nil:
 		return ui.WebhookMove{Managed: true}, fmt.Errorf("updating the Customer.io webhook: %w", err)
-	case moved:
+	case ch.Moved:
 		return ui.WebhookMove{Managed: true, Moved: true, Message: fmt.Sprintf(
 			"Customer.io webhook %d (%q, %s) now posts to the new URL, with the same %s.", hook.ID, safetext.Line(hook.Name), where, plural(len(hook.Events), "event"))}, nil
 	default:

@@ -13,9 +13,7 @@ import (
 	"github.com/cioaep/cioaep/assets"
 	"github.com/cioaep/cioaep/creds"
 	"github.com/cioaep/cioaep/flow"
-	"github.com/cioaep/cioaep/flow/aep"
-	"github.com/cioaep/cioaep/flow/cio"
-	"github.com/cioaep/cioaep/flow/local"
+
 	"github.com/cioaep/cioaep/flow/safetext"
 	"github.com/cioaep/cioaep/ui"
 )
@@ -104,7 +102,7 @@ func (w *wizardEnv) profileConnection(ctx context.Context, cmd *cobra.Command) *
 // menuOptions describe the connection's profile to the reconfiguration menu.
 func menuOptions(conn *connection, setupWhenNone bool) ui.MenuOptions {
 	o := ui.MenuOptions{Sandbox: conn.Profile.Sandbox, SetupWhenNone: setupWhenNone}
-	if conn.Profile.Platform == creds.PlatformLocal {
+	if conn.Session.Local() {
 		o.Platform = ui.Local
 	}
 	return o
@@ -176,7 +174,7 @@ func (w *wizardEnv) deps() ui.Deps {
 		Connect:    w.connect,
 		Save:       w.save,
 		Samples:    samples,
-		LoadEvent:  loadSampleEvent,
+		LoadEvent:  flow.ReadEventFile,
 		Actions:    w.actions(),
 		// The menu's move page points the Customer.io webhook at the new URL when an App API key is stored.
 		MoveWebhook: webhookMover{Paths: w.g.paths(), Profile: w.g.Profile}.move,
@@ -186,15 +184,15 @@ func (w *wizardEnv) deps() ui.Deps {
 // prefill reads what the profile knows; a missing config or secret just leaves fields empty.
 func (w *wizardEnv) prefill(ctx context.Context, p ui.Platform) (ui.Credentials, error) {
 	if p == ui.Local {
-		return ui.Credentials{OrgID: local.OrgID, ClientID: LocalClientID, ClientSecret: LocalClientSecret, Scopes: aep.DefaultScopes}, nil
+		return ui.Credentials{OrgID: flow.LocalOrgID, ClientID: flow.LocalClientID, ClientSecret: flow.LocalClientSecret, Scopes: flow.DefaultScopes}, nil
 	}
 	paths := w.g.paths()
 	cfg, err := creds.LoadConfig(paths.ConfigFile)
 	if err != nil {
-		return ui.Credentials{Scopes: aep.DefaultScopes}, err
+		return ui.Credentials{Scopes: flow.DefaultScopes}, err
 	}
 	prof, _ := cfg.Profile(w.g.Profile)
-	c := ui.Credentials{OrgID: prof.OrgID, ClientID: prof.ClientID, Scopes: firstOf(prof.Scopes, aep.DefaultScopes)}
+	c := ui.Credentials{OrgID: prof.OrgID, ClientID: prof.ClientID, Scopes: firstOf(prof.Scopes, flow.DefaultScopes)}
 	if c.OrgID != "" {
 		// Only a profile that has an org id can have a secret worth reading; this spares first-time
 		// users a keychain prompt.
@@ -238,22 +236,6 @@ func (w *wizardEnv) save(ctx context.Context, p ui.Platform, c ui.Credentials, s
 		where = "The client secret is in the " + string(loc) + "."
 	}
 	return where, conn.saveProfile()
-}
-
-// loadSampleEvent reads a sample event file for the events step, with messages that name the file.
-func loadSampleEvent(path string) (map[string]any, error) {
-	body, err := os.ReadFile(path)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		return nil, fmt.Errorf("%s does not exist: check the path", path)
-	case err != nil:
-		return nil, fmt.Errorf("cannot read %s: %w", path, err)
-	}
-	ev, err := cio.DecodeEvent(body)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return ev.Payload, nil
 }
 
 // nonInteractiveHint is the usage message without a terminal: the setup command that does the same with

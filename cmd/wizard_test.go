@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/cioaep/cioaep/creds"
+	"github.com/cioaep/cioaep/flow"
 	"github.com/cioaep/cioaep/flow/aep"
 	"github.com/cioaep/cioaep/flow/local"
 )
@@ -104,11 +105,11 @@ func TestLoadSampleEvent(t *testing.T) {
 		{write("array.json", `[{"event_id":"x"}]`), "not a Customer.io event"},
 		{write("noid.json", `{"object_type":"email","metric":"sent","timestamp":1,"data":{}}`), "missing event_id"},
 	} {
-		if _, err := loadSampleEvent(tc.path); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := flow.ReadEventFile(tc.path); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want one saying %q", filepath.Base(tc.path), err, tc.want)
 		}
 	}
-	ev, err := loadSampleEvent(write("ok.json", `{"event_id":"01E4","object_type":"email","metric":"sent","timestamp":1613063089,"data":{"identifiers":{"id":"42"}}}`))
+	ev, err := flow.ReadEventFile(write("ok.json", `{"event_id":"01E4","object_type":"email","metric":"sent","timestamp":1613063089,"data":{"identifiers":{"id":"42"}}}`))
 	if err != nil || ev["metric"] != "sent" {
 		t.Errorf("a good event: %v %v", ev, err)
 	}

@@ -17,6 +17,9 @@ type Session struct {
 	stateDir string
 	poll     poll
 
+	local       bool   // the platform is cioaep's local platform (Open's Credentials.Local)
+	platformURL string // the base URL Open was given
+
 	idOnce sync.Once
 	newID  string // the plan id this session gives a plan that starts a new journal
 
