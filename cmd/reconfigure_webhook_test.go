@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -181,5 +182,43 @@ func TestWebhookActionRemembersTheRegion(t *testing.T) {
 	}
 	if !strings.Contains(s.transcript(), "in the EU workspace") || region() != "eu" {
 		t.Errorf("second run did not default to EU:\n%s", s.transcript())
+	}
+}
+
+// A machine without a keychain where no App API key was ever stored: the move says nothing about a key
+// (there is none to read), and leaves the manual steps to the caller. A keychain that may hold one but
+// cannot be asked says so, without claiming a key is stored.
+func TestWebhookMoveWithoutKeychainAndNoKeyWarnsOfNothing(t *testing.T) {
+	t.Parallel()
+	paths := creds.Paths{ConfigFile: filepath.Join(t.TempDir(), "config.json"), StateRoot: t.TempDir(), DataDir: t.TempDir()}
+	for _, tc := range []struct {
+		name, keychainErr string
+		want              string // "" means no message at all
+	}{
+		{"no Secret Service", "The name org.freedesktop.secrets was not provided by any .service files", ""},
+		{"no D-Bus", `exec: "dbus-launch": executable file not found in $PATH`, ""},
+		{"locked", "failed to unlock correct collection '/org/freedesktop/secrets/collection/login'", "could not tell whether"},
+		{"locked, no answer", "", "could not tell whether"},
+	} {
+		var kc creds.Keychain
+		if tc.keychainErr == "" {
+			stuck := credstest.NewStuckKeychain()
+			t.Cleanup(stuck.Release)
+			kc = stuck
+		} else {
+			mem := credstest.NewMemKeychain()
+			mem.Fail(errors.New(tc.keychainErr))
+			kc = mem
+		}
+		m := webhookMover{Paths: paths, Profile: "default", Secrets: creds.NewSecrets(paths, creds.WithKeychain(kc, 50*time.Millisecond))}
+		mv, err := m.move(context.Background(), "http://127.0.0.1:1/collection/a", "http://127.0.0.1:1/collection/b")
+		switch {
+		case err != nil || mv.Managed || mv.Moved:
+			t.Errorf("%s: %+v %v, want an unmanaged move and no error", tc.name, mv, err)
+		case tc.want == "" && mv.Message != "":
+			t.Errorf("%s: message %q, want none (no key was ever stored)", tc.name, mv.Message)
+		case tc.want != "" && (!strings.Contains(mv.Message, tc.want) || strings.Contains(mv.Message, "stored for this profile could not be read")):
+			t.Errorf("%s: message %q, want one saying %q", tc.name, mv.Message, tc.want)
+		}
 	}
 }

@@ -36,9 +36,16 @@ func (m webhookMover) move(ctx context.Context, oldURL, newURL string) (ui.Webho
 		secrets = creds.NewSecrets(m.Paths)
 	}
 	key, _, err := secrets.Get(ctx, m.Profile, creds.CIOAppAPIKey)
+	var ke *creds.KeychainError
 	switch {
 	case errors.Is(err, creds.ErrNotStored) || (err == nil && key == ""):
 		return ui.WebhookMove{}, nil
+	case errors.As(err, &ke) && ke.Probe.Status == creds.NoKeychain:
+		// There is no keychain here, and the plaintext file has no key: nothing was ever stored, so there
+		// is nothing to warn about; the caller shows the manual steps.
+		return ui.WebhookMove{}, nil
+	case errors.As(err, &ke):
+		return ui.WebhookMove{Message: "The OS keychain could not be asked (" + ke.Probe.Cause + "), so cioaep could not tell whether a Customer.io App API key is stored for this profile, and the webhook was not updated."}, nil
 	case err != nil:
 		return ui.WebhookMove{Message: "The Customer.io App API key stored for this profile could not be read (" + err.Error() + "), so the webhook was not updated."}, nil
 	}
