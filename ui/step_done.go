@@ -35,6 +35,14 @@ func (s *doneStep) title() string { return "Done" }
 
 func (s *doneStep) ownsEsc() bool { return true }
 
+// ownTitle is the monitor's own header while m shows it: the setup steps are behind the user by then.
+func (s *doneStep) ownTitle() string {
+	if s.watch != nil {
+		return s.watch.title()
+	}
+	return ""
+}
+
 // enter remembers the sandbox in the profile, so status, endpoint and send-test work without flags.
 func (s *doneStep) enter() tea.Cmd {
 	s.saveTick, s.saving = s.c.ticket(), true

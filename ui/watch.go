@@ -190,8 +190,9 @@ func (p *watchPage) view() string {
 }
 
 // body is the chart and tables under the header, laid out in width×height cells: the per-minute chart
-// from chartMinWidth columns, numbers below that; then the counts by type and the newest events, side by
-// side when there is room.
+// from chartMinWidth columns and chartMinHeight rows, numbers below that; then the counts by type and
+// the newest events, side by side when there is room. What does not fit is left out from the bottom
+// (the newest events first), never cut mid-table.
 func (p *watchPage) body(s flow.Snapshot, width, height int) string {
 	st := p.c.st
 	failed := fmt.Sprintf("failed %d", s.Failed)
@@ -204,7 +205,7 @@ func (p *watchPage) body(s flow.Snapshot, width, height int) string {
 	if wide {
 		tables = max(height/3, 8)
 	}
-	if width >= chartMinWidth && height >= 12 {
+	if width >= chartMinWidth && height >= chartMinHeight {
 		chartH := min(max(height-tables-6, 2), 14)
 		colour := lipgloss.ColorProfile() != termenv.Ascii
 		parts = append(parts, minuteChart(s, chartH, colour)+"\n"+st.subtle.Render(chartLegend))
@@ -212,16 +213,18 @@ func (p *watchPage) body(s flow.Snapshot, width, height int) string {
 		n := max((width-30)/4, 5)
 		parts = append(parts, fit(st.subtle.Render(fmt.Sprintf("per minute, last %d: ", min(n, len(s.PerMinute))))+minuteNumbers(s, n), width))
 	}
-	// What is left after the blank line that separates the next part.
-	free := max(height-lipgloss.Height(strings.Join(parts, "\n\n"))-2, 3)
-	if wide {
+	free := height - lipgloss.Height(strings.Join(parts, "\n\n"))
+	if free >= 2 { // a blank line, then the counts by type on one line
 		parts = append(parts, fit(watchTypeLine(st, s, p.opts.Local), width))
 		free -= 2
-		parts = append(parts, lipgloss.JoinHorizontal(lipgloss.Top, strings.Join(watchTypes(st, s, free, p.opts.Local), "\n"), "   ",
-			strings.Join(fitAll(watchEvents(st, s, free-1), width-typesWidth-3), "\n")))
-	} else {
-		parts = append(parts, fit(watchTypeLine(st, s, p.opts.Local), width))
-		parts = append(parts, strings.Join(fitAll(watchEvents(st, s, max(free-1, 1)), width), "\n"))
+	}
+	// A blank line, the table titles, and at least one row.
+	switch {
+	case wide && free >= 4:
+		parts = append(parts, lipgloss.JoinHorizontal(lipgloss.Top, strings.Join(watchTypes(st, s, free-2, p.opts.Local), "\n"), "   ",
+			strings.Join(fitAll(watchEvents(st, s, free-3), width-typesWidth-3), "\n")))
+	case !wide && free >= 2:
+		parts = append(parts, strings.Join(fitAll(watchEvents(st, s, free-1), width), "\n"))
 	}
 	return strings.Join(parts, "\n\n")
 }

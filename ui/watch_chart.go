@@ -14,6 +14,11 @@ import (
 // below it the per-minute counts are numbers.
 const chartMinWidth = 78
 
+// chartMinHeight is the fewest rows a chart is drawn in: the totals, a chart two rows high with its axis
+// and legend, and the counts by type, with the blank lines between them. The done screen's monitor sits
+// below the printed URL at 80×24 and has about nine.
+const chartMinHeight = 8
+
 // minuteSeries picks one count out of each minute of the window.
 func minuteSeries(s flow.Snapshot, pick func(flow.MinuteCount) int64) []float64 {
 	out := make([]float64, len(s.PerMinute))

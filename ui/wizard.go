@@ -37,6 +37,10 @@ type step interface {
 	ownsEsc() bool
 }
 
+// ownTitler is a step that shows a screen of its own for a while (the done step's monitor), whose
+// header is then its own title instead of the wizard's steps.
+type ownTitler interface{ ownTitle() string }
+
 // wizard is the top-level model.
 type wizard struct {
 	c       *common
@@ -162,7 +166,11 @@ func (w *wizard) View() string {
 	for i, s := range w.steps {
 		names[i] = crumb(s)
 	}
-	return c.frame(c.stepsTitle(names, w.cur, cur.title(), c.width-len("cioaep  ")), cur.view(), foot)
+	title := c.stepsTitle(names, w.cur, cur.title(), c.width-len("cioaep  "))
+	if o, ok := cur.(ownTitler); ok && o.ownTitle() != "" {
+		title = o.ownTitle()
+	}
+	return c.frame(title, cur.view(), foot)
 }
 
 // crumb is a step's name in the breadcrumb: its title, or a shorter word where the title is long.
