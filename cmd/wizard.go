@@ -40,6 +40,7 @@ func runWizard(cmd *cobra.Command, g *Factory) error {
 	w := &wizardEnv{g: g}
 	defer w.close()
 	var res flow.Result
+	shown := true // the done step prints the URL whole before the wizard ends; the menu may not have
 	switch {
 	case g.Accessible:
 		pr := ui.Prompter{In: g.IO.In, Out: g.IO.Out}
@@ -57,6 +58,7 @@ func runWizard(cmd *cobra.Command, g *Factory) error {
 		// reconfiguration menu; cioaep setup always sets up.
 		if conn := w.profileConnection(ctx, cmd); conn != nil {
 			res, err = ui.RunMenu(ctx, deps, conn.Session, menuOptions(conn, true), g.IO.In, g.IO.Out)
+			shown = false
 			break
 		}
 		res, err = ui.Run(ctx, deps, g.IO.In, g.IO.Out)
@@ -67,8 +69,9 @@ func runWizard(cmd *cobra.Command, g *Factory) error {
 	if err != nil {
 		return err
 	}
-	// The wizard's screen is gone once it exits; the URL stays in the scrollback.
-	if res.WebhookURL != "" { // empty after the menu deleted the dataflow
+	// The wizard's screen is gone once it exits; the URL its done step printed stays in the scrollback,
+	// so it is printed here only after the menu.
+	if res.WebhookURL != "" && !shown { // empty after the menu deleted the dataflow
 		fmt.Fprintf(g.IO.Out, "Webhook URL for Customer.io:\n%s\n", safetext.Line(res.WebhookURL))
 	}
 	return nil
