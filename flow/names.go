@@ -18,6 +18,10 @@ func newPlanID() string {
 // tagPrefix starts the marker cioaep puts in every name it gives a resource.
 const tagPrefix = "(cioaep "
 
+// NameTagNote explains the marker where people type a name, so "(cioaep 3f9a1c)" in Adobe's UI is no
+// surprise.
+const NameTagNote = "cioaep adds “(cioaep <id>)” to each name, so a later run finds what it made."
+
 // tagName appends the plan's marker to a name, unless the name carries one already (a re-run passes back
 // names it read from the platform).
 func tagName(name, planID string) string {

@@ -54,6 +54,7 @@ func (a *accessible) destination() error {
 		}
 		d.SchemaID = all[i].ID
 	}
+	a.say("%s", flow.NameTagNote)
 	if d.Kind != flow.ExistingDataset {
 		if d.DatasetName, err = a.ask("Dataset name", def.DatasetName); err != nil {
 			return err

@@ -1,6 +1,12 @@
 package ui
 
-import "github.com/cioaep/cioaep/flow"
+import (
+	"strings"
+
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/cioaep/cioaep/flow"
+)
 
 // destDefaults are the destination step's starting values. The full-screen form and the accessible
 // prompts both start from them, so the two modes cannot drift apart (a test drives both with defaults
@@ -20,4 +26,13 @@ var destDefaults = struct {
 	Threshold:       "5",
 	FlowName:        "Customer.io → AEP",
 	FlowDescription: "Customer.io reporting webhooks, set up by cioaep",
+}
+
+// wrapLines wraps prose to width cells (at least 20) and returns its lines, for a note set in a column.
+func wrapLines(s string, width int) []string {
+	lines := strings.Split(lipgloss.NewStyle().Width(max(width, 20)).Render(s), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	return lines
 }

@@ -65,6 +65,11 @@ func (s *destinationStep) view() string {
 			lines = append(lines, "")
 		}
 		lines = append(lines, mark+fmt.Sprintf("%-22s", label)+value)
+		if r == rowFlowDesc {
+			for _, l := range wrapLines(flow.NameTagNote, s.c.bodyWidth()-24) {
+				lines = append(lines, "  "+strings.Repeat(" ", 22)+st.subtle.Render(l))
+			}
+		}
 		if r == rowKind && s.kind == flow.NewSchema {
 			note := st.subtle.Width(max(w, 20)).Render("cioaep creates the schema, its field group and email identity")
 			for _, l := range strings.Split(note, "\n") {

@@ -397,6 +397,11 @@ func (p *movePage) chooseView() string {
 	b.WriteString(st.subtle.Render(fmt.Sprintf("%-16s", "  Now")) + clean(p.old.DatasetName) + "\n")
 	b.WriteString(mark(0) + fmt.Sprintf("%-14s", "Move to") + kind + "\n")
 	b.WriteString(second + "\n")
+	if p.newDS {
+		for _, l := range wrapLines(flow.NameTagNote, c.bodyWidth()-16) {
+			b.WriteString("  " + strings.Repeat(" ", 14) + st.subtle.Render(l) + "\n")
+		}
+	}
 	if p.problem != "" {
 		b.WriteString("\n" + c.mark(st.err, "✗", p.problem))
 	}

@@ -68,6 +68,9 @@ func TestModesOfferTheSameChoicesAndDefaults(t *testing.T) {
 	if !slices.Equal(fullDone, accDone) || len(accDone) < 4 {
 		t.Errorf("after the URL the full screen offers %q, accessible %q", fullDone, accDone)
 	}
+	if !strings.Contains(text, flow.NameTagNote) {
+		t.Errorf("accessible does not explain the name suffix where names are asked:\n%s", text)
+	}
 	if !strings.Contains(text, "asked and got US") || !slices.Equal(ran, []string{"send test event"}) {
 		t.Errorf("the accessible menu did not run the action with its question (ran %q):\n%s", ran, text)
 	}
