@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -427,8 +428,14 @@ func printRuns(w io.Writer, runs []statusRun, t statusTotals) {
 	}
 	fmt.Fprintf(w, "%-9s newest first; █ written ▒ failed\n", "runs")
 	var most int64 = 1
+	// Counts right-aligned in columns as wide as their largest figure, the total's included.
+	wIn, wOut, wFail := digits(t.Input), digits(t.Output), digits(t.Failed)
 	for _, r := range runs {
 		most = max(most, r.Input, r.Output+r.Failed)
+		wIn, wOut, wFail = max(wIn, digits(r.Input)), max(wOut, digits(r.Output)), max(wFail, digits(r.Failed))
+	}
+	counts := func(in, out, failed int64) string {
+		return fmt.Sprintf("in %*d  out %*d  failed %*d", wIn, in, wOut, out, wFail, failed)
 	}
 	for _, r := range runs {
 		when := r.Started
@@ -442,10 +449,13 @@ func printRuns(w io.Writer, runs []statusRun, t statusTotals) {
 		}
 		bar := strings.Repeat("█", ok) + strings.Repeat("▒", bad)
 		pad := strings.Repeat(" ", max(0, chartWidth-ok-bad))
-		fmt.Fprintf(w, "  %-12s %s%s  in %d  out %d  failed %d\n", when, bar, pad, r.Input, r.Output, r.Failed)
+		fmt.Fprintf(w, "  %-12s %s%s  %s\n", when, bar, pad, counts(r.Input, r.Output, r.Failed))
 	}
-	fmt.Fprintf(w, "%-9s in %d  out %d  failed %d\n", "total", t.Input, t.Output, t.Failed)
+	fmt.Fprintf(w, "  %-12s %s  %s\n", "total", strings.Repeat(" ", chartWidth), counts(t.Input, t.Output, t.Failed))
 }
+
+// digits is how many characters n takes printed.
+func digits(n int64) int { return len(strconv.FormatInt(n, 10)) }
 
 // printLastHour gives the last hour's totals and its newest minutes as numbers, oldest first.
 func printLastHour(w io.Writer, h *statusHour) {

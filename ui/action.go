@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"regexp"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -190,18 +191,27 @@ func runAction(wizardCtx, ctx context.Context, ticket int, run func(context.Cont
 }
 
 // tableLines lays a table out in w cells: two spaces between columns, the last column cut to fit.
+// A column of counts (every cell a number, perhaps with a unit, or "---" for none) is right-aligned,
+// its title too, so the figures line up by their last digit.
 func tableLines(header []string, rows [][]string, w int) []string {
 	all := rows
 	if len(header) > 0 {
 		all = append([][]string{header}, rows...)
 	}
 	var widths []int
+	numeric := []bool{}
 	for _, r := range all {
 		for i, cell := range r {
 			if i >= len(widths) {
 				widths = append(widths, 0)
+				numeric = append(numeric, len(rows) > 0)
 			}
 			widths[i] = max(widths[i], ansi.StringWidth(clean(cell)))
+		}
+	}
+	for _, r := range rows {
+		for i, cell := range r {
+			numeric[i] = numeric[i] && countCell.MatchString(clean(cell))
 		}
 	}
 	out := make([]string, 0, len(all))
@@ -209,13 +219,23 @@ func tableLines(header []string, rows [][]string, w int) []string {
 		var b strings.Builder
 		for i, cell := range r {
 			cell = clean(cell)
-			if i == len(r)-1 {
-				b.WriteString(cell)
-				break
+			if numeric[i] {
+				cell = strings.TrimSpace(cell)
 			}
-			b.WriteString(cell + strings.Repeat(" ", widths[i]-ansi.StringWidth(cell)+2))
+			pad := strings.Repeat(" ", widths[i]-ansi.StringWidth(cell))
+			switch {
+			case i == len(r)-1 && !numeric[i]:
+				b.WriteString(cell)
+			case numeric[i]:
+				b.WriteString(pad + cell + "  ")
+			default:
+				b.WriteString(cell + pad + "  ")
+			}
 		}
 		out = append(out, fit(strings.TrimRight(b.String(), " "), w))
 	}
 	return out
 }
+
+// countCell is a table cell that is a count or a measure: "200", "1,024", "12 ms", "99.5%", "---".
+var countCell = regexp.MustCompile(`^\s*(\d[\d,.]*\s*(ms|s|%|B|KiB|MiB)?|---)\s*$`)

@@ -36,3 +36,22 @@ func TestActionDialogDetailsBehindD(t *testing.T) {
 		t.Errorf("details still shown after the second d:\n%s", view)
 	}
 }
+
+// TestTableLinesAlignsCounts: columns of counts line up by their last digit, titles included; a column
+// with words stays left-aligned.
+func TestTableLinesAlignsCounts(t *testing.T) {
+	got := tableLines([]string{"", "event", "status", "time", "reason"}, [][]string{
+		{"✓", "email.sent", "200", "   7 ms", "accepted"},
+		{"✗", "customer.subscribed", "---", "4012 ms", "no answer"},
+		{"✗", "sms.sent", "400", "  35 ms", "Invalid XDM Message Format"},
+	}, 100)
+	want := []string{
+		"   event                status     time  reason",
+		"✓  email.sent              200     7 ms  accepted",
+		"✗  customer.subscribed     ---  4012 ms  no answer",
+		"✗  sms.sent                400    35 ms  Invalid XDM Message Format",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("table:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
