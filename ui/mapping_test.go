@@ -153,7 +153,7 @@ func TestMappingCyclesThroughTheChosenEventTypes(t *testing.T) {
 	step("Sample 1 of 3: customer.subscribed", "not in this sample")
 	keys(w, "]")
 	step("Sample 2 of 3: email.sent", "ada@example.com")
-	if !strings.Contains(w.View(), "Preview: what the email.sent sample becomes") || s.preview["_acme.customerio.metric"] != "sent" {
+	if !strings.Contains(w.View(), "Preview: email.sent becomes") || s.preview["_acme.customerio.metric"] != "sent" {
 		t.Errorf("the preview did not follow to email.sent: %v", s.preview)
 	}
 	keys(w, "]", "]")
@@ -226,6 +226,23 @@ func TestMappingColumnsFitTheWindow(t *testing.T) {
 				t.Errorf("the status line is cut at %d columns:\n%s", width, view)
 			}
 		})
+	}
+}
+
+// TestMappingCutsALongTargetInTheMiddle: at 60 columns the long target cannot fit; its leaf stays.
+func TestMappingCutsALongTargetInTheMiddle(t *testing.T) {
+	world := newWorld()
+	long := "_acme.customerio.delivery.recipient.email_address_hashed_sha256"
+	world.engine.fields = append(world.engine.fields, flow.TargetField{Path: long, Type: "string"})
+	world.engine.rules = append(world.engine.rules, dataprep.Rule{SourceType: dataprep.Attribute, Source: "data.identifiers.email", Destination: long})
+	w, _ := atMapping(t, world.deps(false), 60, 30)
+	view := w.View()
+	if !strings.Contains(view, ".delive….email_address_hashed_sha256 ← data.id….email") {
+		t.Errorf("the long target is not cut in its middle:\n%s", view)
+	}
+	// Without a value column the highlighted row tells its sample value under the table.
+	if !strings.Contains(view, "_id  string · Identifier  = 01E4C4CT6YDC7Y5M7FE1GWWPQL") {
+		t.Errorf("the highlighted row's value is not shown:\n%s", view)
 	}
 }
 

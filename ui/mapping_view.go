@@ -178,6 +178,7 @@ type mapCells struct {
 	target, source, value string
 	srcPath               bool // the source is a field path: cut it in the middle, keeping its leaf
 	srcStyle, valStyle    lipgloss.Style
+	valueOK               bool // value is what the rule writes, not a note on why it writes nothing
 }
 
 func (s *mappingStep) cells(r mapRow, prefix string) mapCells {
@@ -192,7 +193,7 @@ func (s *mappingStep) cells(r mapRow, prefix string) mapCells {
 		c.source, c.srcPath, c.srcStyle = sourceText(rule), rule.SourceType == dataprep.Attribute, lipgloss.NewStyle()
 		if r.rule < len(s.values) {
 			v := s.values[r.rule]
-			c.value = v.text
+			c.value, c.valueOK = v.text, v.ok
 			if v.ok {
 				c.valStyle = lipgloss.NewStyle()
 			}
@@ -433,6 +434,16 @@ func (s *mappingStep) rowDetail(r mapRow, w int, lay tableLayout) string {
 	} else {
 		d += st.warn.Render("  not in the schema")
 	}
+	// Without a value column, the highlighted row's value from the sample on show is told here.
+	if !lay.showValue && c.value != "" {
+		if room := w - lipgloss.Width(d) - 2; room >= 12 {
+			sign := "· "
+			if c.valueOK {
+				sign = "= "
+			}
+			d += "  " + st.subtle.Render(sign) + c.valStyle.Render(cutEnd(c.value, room-2))
+		}
+	}
 	if len(full) > 0 {
 		d += "\n" + lipgloss.NewStyle().Width(w).Render(strings.Join(full, "   "))
 	}
@@ -463,7 +474,7 @@ func (s *mappingStep) previewView(w, h int) string {
 	title := st.boxTitle.Render("Preview")
 	ev := s.shownSample()
 	if ev != nil {
-		title += st.subtle.Render(": what the " + sampleName(ev) + " sample becomes")
+		title += st.subtle.Render(": " + sampleName(ev) + " becomes")
 	}
 	var body string
 	switch {
