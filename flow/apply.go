@@ -4,15 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/cioaep/cioaep/flow/aep"
 	"github.com/cioaep/cioaep/flow/dataprep"
 	"github.com/cioaep/cioaep/flow/xdm"
-	"golang.org/x/sync/errgroup"
 )
 
 // PlannedStep is one line of Review: what Apply would do with one resource.
@@ -27,10 +29,18 @@ type PlannedStep struct {
 // profile's journal) verifies, adopts or creates each resource, so it never duplicates one. On success
 // the result is saved in the state directory (LoadResult reads it back).
 func (s *Session) Apply(ctx context.Context, plan Plan, progress func(Step)) (Result, error) {
+	return s.apply(ctx, plan, JournalFile, progress)
+}
+
+// apply runs plan recording in the journal file (a name in the state directory). A journal other than
+// the profile's (a dataset move's) becomes the profile's only once the run has finished, so a run that
+// stops part-way leaves the profile as it was: its dataflow and journal untouched, nothing that looks
+// like an unfinished setup.
+func (s *Session) apply(ctx context.Context, plan Plan, journal string, progress func(Step)) (Result, error) {
 	if err := precheck(plan); err != nil {
 		return Result{}, err
 	}
-	r, err := s.newRun(plan, false)
+	r, err := s.newRun(plan, journal, false)
 	if err != nil {
 		return Result{}, err
 	}
@@ -42,6 +52,11 @@ func (s *Session) Apply(ctx context.Context, plan Plan, progress func(Step)) (Re
 		return Result{}, err
 	}
 	res := r.result()
+	if journal != JournalFile {
+		if err := promoteJournal(s.stateDir, journal); err != nil {
+			return res, err
+		}
+	}
 	if err := saveResult(s.stateDir, res); err != nil {
 		return res, err
 	}
@@ -60,7 +75,7 @@ func (s *Session) Review(ctx context.Context, plan Plan) ([]PlannedStep, error) 
 	if err := precheck(plan); err != nil {
 		return nil, err
 	}
-	r, err := s.newRun(plan, true)
+	r, err := s.newRun(plan, JournalFile, true)
 	if err != nil {
 		return nil, err
 	}
@@ -122,8 +137,8 @@ func (r *run) flush() error {
 	return r.writeErr
 }
 
-func (s *Session) newRun(plan Plan, dry bool) (*run, error) {
-	j, err := OpenJournal(s.stateDir)
+func (s *Session) newRun(plan Plan, journal string, dry bool) (*run, error) {
+	j, err := openJournalFile(filepath.Join(s.stateDir, journal))
 	if err != nil {
 		return nil, err
 	}

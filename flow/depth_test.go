@@ -63,7 +63,7 @@ func TestGraphDepth(t *testing.T) {
 	}
 	for _, c := range cases {
 		s := NewSession(aep.New(aep.Config{}), t.TempDir())
-		r, err := s.newRun(c.plan, true)
+		r, err := s.newRun(c.plan, JournalFile, true)
 		if err != nil {
 			t.Fatal(err)
 		}

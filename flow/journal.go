@@ -65,7 +65,11 @@ type Journal struct {
 // OpenJournal reads the journal in stateDir; a missing journal is an empty one. A corrupt journal is an
 // error that names the file, because silently starting afresh would duplicate every resource.
 func OpenJournal(stateDir string) (*Journal, error) {
-	path := filepath.Join(stateDir, JournalFile)
+	return openJournalFile(filepath.Join(stateDir, JournalFile))
+}
+
+// openJournalFile reads the journal stored at path; a missing file is an empty journal.
+func openJournalFile(path string) (*Journal, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &Journal{path: path, Resources: map[string]*Entry{}}, nil
@@ -167,6 +171,31 @@ func (j *Journal) start(planID, sandbox string) error {
 	j.PlanID, j.Sandbox, j.Tenant = planID, sandbox, ""
 	j.Resources = map[string]*Entry{}
 	return j.saveLocked()
+}
+
+// promoteJournal makes the journal in file (a finished move's, in stateDir) the profile's. The journal it
+// replaces is kept beside it first, as start keeps one, so Retire and teardown still find what it made;
+// the rename then replaces journal.json atomically, so a crash leaves one journal or the other, whole.
+func promoteJournal(stateDir, file string) error {
+	cur, err := OpenJournal(stateDir)
+	if err != nil {
+		return err
+	}
+	cur.mu.Lock()
+	defer cur.mu.Unlock()
+	if keep := archiveName(cur.PlanID); len(cur.Resources) > 0 && keep != file {
+		old, err := json.MarshalIndent(cur, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := cur.store(filepath.Join(stateDir, keep), old); err != nil {
+			return err
+		}
+	}
+	if err := os.Rename(filepath.Join(stateDir, file), filepath.Join(stateDir, JournalFile)); err != nil {
+		return fmt.Errorf("make the new dataflow's journal the profile's: %w", err)
+	}
+	return nil
 }
 
 // planIDToken is a plan id that can stand in a file name as it is.

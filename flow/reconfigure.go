@@ -390,6 +390,8 @@ type MoveTo struct {
 // connection pair and a new flow, never a patched connection): it runs Apply with a new plan, so the new
 // resources are journaled and resumable like setup's, and the old journal is kept beside it for Retire.
 // The old dataflow keeps running until Retire: Customer.io posts to the old URL until it is given the new.
+// A move stopped part-way leaves the profile's journal and result alone (its own journal sits beside
+// them, where teardown finds it), so it is never mistaken for an unfinished setup.
 func (s *Session) MoveDataset(ctx context.Context, df Dataflow, to MoveTo, progress func(Step)) (Result, error) {
 	if (to.DatasetID == "") == (to.NewDatasetName == "") {
 		return Result{}, errors.New("name either an existing dataset or a new dataset to move to")
@@ -421,9 +423,12 @@ func (s *Session) MoveDataset(ctx context.Context, df Dataflow, to MoveTo, progr
 		return Result{}, err
 	}
 	name, _, _ := strings.Cut(df.Name, " "+tagPrefix)
-	plan := Plan{ID: movePlanID(df.ID, dest), Sandbox: df.Sandbox, Events: events, Destination: dest, Mapping: rules, Name: name,
+	id := movePlanID(df.ID, dest)
+	plan := Plan{ID: id, Sandbox: df.Sandbox, Events: events, Destination: dest, Mapping: rules, Name: name,
 		Options: Options{ErrorDiagnostics: df.Options.ErrorDiagnosticsEnabled, PartialIngestionPercent: df.Options.PartialIngestionPercent}}
-	return s.Apply(ctx, plan, progress)
+	// The move keeps its own journal until it has finished: stopped part-way, the profile still has its
+	// dataflow, and the next run (the same move again) continues this journal and adopts what it made.
+	return s.apply(ctx, plan, archiveName(id), progress)
 }
 
 // movePlanID is the plan id of moving flow to dest. It is derived, not drawn, so that retrying a move that

@@ -443,6 +443,14 @@ func TestMoveDatasetRetryMakesNoDuplicate(t *testing.T) {
 	if _, err := s.MoveDataset(ctx, old, to, nil); err == nil {
 		t.Fatal("the move succeeded although every flow create was refused")
 	}
+	// The stopped move is no unfinished setup: the next wizard run must not offer to resume it as one (with
+	// setup's plan) but find the profile's dataflow as it was.
+	if u, unfinished, err := flow.FindUnfinished(s.StateDir()); err != nil || unfinished {
+		t.Fatalf("after a stopped move: unfinished setup %+v (%v), want none", u, err)
+	}
+	if now := currentFlow(t, s); now.ID != old.ID {
+		t.Fatalf("after a stopped move the profile's dataflow is %s, want still %s", now.ID, old.ID)
+	}
 	op.hook.Store(nil)
 	moved, err := s.MoveDataset(ctx, old, to, nil)
 	noErr(t, err)
