@@ -115,22 +115,29 @@ func (s *reviewStep) view() string {
 		if s.c.plan.Options.ProfileEnabled {
 			// Adobe's Platform tutorials: "Once a schema is enabled for Profile, it cannot be disabled or
 			// deleted. Also, fields cannot be removed from the schema after this point."
-			b.WriteString(st.warn.Render(s.c.para("! Enable for Profile also enables the schema for Profile, which cannot be undone: Adobe then lets no one disable or delete the schema, or remove its fields.")) + "\n\n")
+			b.WriteString(s.c.mark(st.warn, "!", "Enable for Profile also enables the schema for Profile, which cannot be undone: Adobe then lets no one disable or delete the schema, or remove its fields.") + "\n\n")
 		}
+		// Three aligned columns; a long name (a schema's title) wraps inside the last one.
+		const head = 2 + 7 + 20
+		detailW := max(s.c.bodyWidth()-1-head, 16)
 		for _, p := range s.c.planned {
 			action := st.accent.Render(fmt.Sprintf("%-7s", p.Action))
 			if p.Action == "reuse" {
 				action = st.subtle.Render(fmt.Sprintf("%-7s", p.Action))
 			}
-			b.WriteString("  " + action + fmt.Sprintf("%-20s", clean(p.Name)) + st.subtle.Render(clean(p.Detail)) + "\n")
+			lead := "  " + action + fmt.Sprintf("%-20s", clean(p.Name))
+			for _, l := range strings.Split(lipgloss.NewStyle().Width(detailW).Render(clean(p.Detail)), "\n") {
+				b.WriteString(lead + st.subtle.Render(strings.TrimRight(l, " ")) + "\n")
+				lead = strings.Repeat(" ", head)
+			}
 		}
 		o := s.c.plan.Options
 		profile := onOff(o.ProfileEnabled)
 		if s.c.plan.Destination.Kind == flow.ExistingDataset {
 			profile = "as the dataset is"
 		}
-		b.WriteString("\n" + st.subtle.Render(fmt.Sprintf("sandbox %s · Profile %s · error diagnostics %s · partial ingestion %s",
-			clean(s.c.plan.Sandbox), profile, onOff(o.ErrorDiagnostics), partialText(o.PartialIngestionPercent))))
+		b.WriteString("\n" + st.subtle.Render(s.c.para(fmt.Sprintf("sandbox %s · Profile %s · error diagnostics %s · partial ingestion %s",
+			clean(s.c.plan.Sandbox), profile, onOff(o.ErrorDiagnostics), partialText(o.PartialIngestionPercent)))))
 	}
 	return s.scroll.view(b.String(), s.c.bodyHeight())
 }
