@@ -24,9 +24,7 @@ func (s *destinationStep) view() string {
 	var lines []string
 	focusLine := 0
 	for i, r := range s.rows() {
-		mark := "  "
 		if i == s.rowIndex {
-			mark = st.focus(true)
 			focusLine = len(lines)
 		}
 		label, value := "", ""
@@ -64,16 +62,18 @@ func (s *destinationStep) view() string {
 		if r == rowProfile || r == rowDiag && s.kind == flow.ExistingDataset {
 			lines = append(lines, "")
 		}
-		lines = append(lines, mark+fmt.Sprintf("%-22s", label)+value)
+		if label == "" && i == s.rowIndex { // a check box: its own words are the label
+			value = st.selected.Render(value)
+		}
+		lines = append(lines, st.field(i == s.rowIndex, label, 22)+value)
 		if r == rowFlowDesc {
 			for _, l := range wrapLines(flow.NameTagNote, s.c.bodyWidth()-24) {
 				lines = append(lines, "  "+strings.Repeat(" ", 22)+st.subtle.Render(l))
 			}
 		}
 		if r == rowKind && s.kind == flow.NewSchema {
-			note := st.subtle.Width(max(w, 20)).Render("cioaep creates the schema, its field group and email identity")
-			for _, l := range strings.Split(note, "\n") {
-				lines = append(lines, "  "+strings.Repeat(" ", 22)+l)
+			for _, l := range wrapLines("cioaep creates the schema, its field group and email identity", w) {
+				lines = append(lines, "  "+strings.Repeat(" ", 22)+st.subtle.Render(l))
 			}
 		}
 	}

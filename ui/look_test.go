@@ -52,6 +52,9 @@ func TestFocusBarEverywhere(t *testing.T) {
 	if got := c.st.focus(true); got != "┃ " || lipgloss.Width(c.st.focus(false)) != 2 {
 		t.Errorf("focus mark %q", got)
 	}
+	if on, off := c.st.field(true, "Name", 8), c.st.field(false, "Name", 8); on != "┃ Name    " || off != "  Name    " {
+		t.Errorf("form field starts %q and %q", on, off)
+	}
 }
 
 // TestListDetailsAlignAndWrap: details start in one column, and a short list's prose details are

@@ -225,11 +225,7 @@ func (s *credentialsStep) view() string {
 	labels := []string{"Organization ID", "Client ID", "Client secret", "Scopes"}
 	w := s.c.bodyWidth() - 20
 	for i := range s.inputs {
-		mark := "  "
-		if s.state == credEditing && i == s.focus {
-			mark = st.focus(true)
-		}
-		b.WriteString(mark + fmt.Sprintf("%-16s", labels[i]) + inputView(&s.inputs[i], w) + "\n")
+		b.WriteString(st.field(s.state == credEditing && i == s.focus, labels[i], 16) + inputView(&s.inputs[i], w) + "\n")
 	}
 	b.WriteString("\n")
 	switch s.state {

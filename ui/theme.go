@@ -1,6 +1,9 @@
 package ui
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/charmbracelet/lipgloss"
 )
 
@@ -48,6 +51,16 @@ func newStyles() styles {
 		crumbNow:  lipgloss.NewStyle().Bold(true).Underline(true).Foreground(colAccent),
 		crumbNext: lipgloss.NewStyle(),
 	}
+}
+
+// field is a form row's start: the focus mark and the label padded to w cells, the label highlighted
+// like a focused list row when the field has the focus.
+func (s styles) field(on bool, label string, w int) string {
+	padded := fmt.Sprintf("%-*s", w, label)
+	if on && label != "" {
+		padded = s.selected.Render(strings.TrimRight(padded, " ")) + padded[len(strings.TrimRight(padded, " ")):]
+	}
+	return s.focus(on) + padded
 }
 
 // focus is the two cells left of a row or field: huh's bar when it has the focus, blanks when not.
