@@ -28,10 +28,16 @@ type ruleEditor struct {
 	input  textinput.Model
 }
 
-func newRuleEditor(c *common, row mapRow, rules []dataprep.Rule, paths []string) *ruleEditor {
+// newRuleEditor opens the editor on a row. Each source field is listed with its value in sample (the
+// one on show in the table), so a field can be told, and found with /, by what it holds.
+func newRuleEditor(c *common, row mapRow, rules []dataprep.Rule, paths []string, sample map[string]any) *ruleEditor {
 	e := &ruleEditor{c: c, target: row.target, fields: newPickList(c, false), paths: paths, input: newInput("", "")}
 	for _, p := range paths {
-		e.fields.add(listItem{title: p})
+		var detail string
+		if v, ok, err := dataprep.Value(dataprep.Rule{SourceType: dataprep.Attribute, Source: p, Destination: "x"}, sample); err == nil && ok {
+			detail = valueText(v)
+		}
+		e.fields.add(listItem{title: p, detail: detail})
 	}
 	if row.rule >= 0 {
 		r := rules[row.rule]

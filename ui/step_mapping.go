@@ -418,7 +418,7 @@ func (s *mappingStep) key(msg tea.KeyMsg) tea.Cmd {
 		s.cursor = 0
 	case key.Matches(msg, s.keys().last):
 		s.cursor = last
-	case key.Matches(msg, s.keys().preview):
+	case key.Matches(msg, s.keys().preview) && !s.wide():
 		s.pane = map[bool]int{true: paneTable, false: panePreview}[s.pane == panePreview]
 	case key.Matches(msg, s.keys().unread):
 		s.pane = paneUnread
@@ -428,7 +428,7 @@ func (s *mappingStep) key(msg tea.KeyMsg) tea.Cmd {
 		return s.showSample(-1)
 	case key.Matches(msg, k.Edit) && s.shown() > 0:
 		row, _ := s.current()
-		s.edit = newRuleEditor(s.c, row, s.rules, s.sourcePaths())
+		s.edit = newRuleEditor(s.c, row, s.rules, s.sourcePaths(), s.shownSample())
 		return s.edit.focus()
 	case key.Matches(msg, k.Clear) && s.shown() > 0:
 		if r, _ := s.current(); r.rule >= 0 {
