@@ -52,6 +52,8 @@ type common struct {
 	printed []string
 	// footExtra is how many lines the key help takes beyond one, when it wraps on a narrow window.
 	footExtra int
+	// showAll is set while the full help (?) is open.
+	showAll bool
 
 	tickets int
 	// forward is set by a step that is finished; the wizard moves on before handling the next message,

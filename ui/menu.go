@@ -123,6 +123,9 @@ func (m *menuModel) key(msg tea.KeyMsg) tea.Cmd {
 		return cmd
 	}
 	k := m.c.keys
+	if m.c.helpKey(msg, typingIn(m.page)) {
+		return nil
+	}
 	if key.Matches(msg, k.Back) && !m.page.ownsEsc() && m.df != nil {
 		if _, home := m.page.(*homePage); !home {
 			return m.home("")
@@ -173,7 +176,7 @@ func (m *menuModel) View() string {
 		if _, home := m.page.(*homePage); !home && m.df != nil && !m.page.ownsEsc() && !slices.ContainsFunc(bindings, func(b key.Binding) bool { return b.Help().Desc == "menu" }) {
 			bindings = append(bindings, key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "menu")))
 		}
-		foot = "\n" + c.keyHelp(bindings)
+		foot = "\n" + c.footHelp(bindings, typingIn(m.page))
 	}
 	return c.frame("Reconfigure · "+m.page.title(), m.page.view(), foot)
 }

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
@@ -380,7 +379,6 @@ type watchModel struct {
 	c       *common
 	cancel  context.CancelFunc
 	page    *watchPage
-	help    help.Model
 	confirm bool
 }
 
@@ -388,10 +386,7 @@ func newWatchModel(ctx context.Context, deps Deps, mon Monitorer, p Platform, o 
 	ctx, cancel := context.WithCancel(ctx)
 	c := &common{ctx: ctx, deps: deps, st: newStyles(), keys: newKeyMap(),
 		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot)), width: 80, height: 24, platform: p}
-	h := help.New()
-	h.ShortSeparator = " · "
-	h.Styles = help.Styles{ShortKey: lipgloss.NewStyle().Bold(true), ShortDesc: c.st.subtle, ShortSeparator: c.st.subtle, Ellipsis: c.st.subtle}
-	return &watchModel{c: c, cancel: cancel, page: newWatchPage(c, mon, o), help: h}
+	return &watchModel{c: c, cancel: cancel, page: newWatchPage(c, mon, o)}
 }
 
 func (m *watchModel) Init() tea.Cmd { return m.page.start() }
@@ -404,6 +399,9 @@ func (m *watchModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if cmd, handled := m.c.quitKey(k, &m.confirm, m.page.busy); handled {
 			return m, cmd
 		}
+		if m.c.helpKey(k, false) {
+			return m, nil
+		}
 		if key.Matches(k, m.c.keys.Back) {
 			return m, quit
 		}
@@ -412,8 +410,12 @@ func (m *watchModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 func (m *watchModel) View() string {
-	m.help.Width = m.c.width
-	return m.c.frame(m.page.title(), m.page.view(), m.help.ShortHelpView(m.page.help()))
+	if m.c.tooSmall() {
+		return m.c.frame("", "", "")
+	}
+	// The foot is drawn first: the body gives up the rows it takes.
+	foot := m.c.footHelp(m.page.help(), false)
+	return m.c.frame(m.page.title(), m.page.view(), foot)
 }
 
 // RunWatch shows the monitor full screen until the user quits.

@@ -135,6 +135,9 @@ func (w *wizard) key(msg tea.KeyMsg) tea.Cmd {
 	}
 	k := w.c.keys
 	cur := w.steps[w.cur]
+	if w.c.helpKey(msg, typingIn(cur)) {
+		return nil
+	}
 	if key.Matches(msg, k.Back) && !cur.ownsEsc() {
 		if w.cur > 0 {
 			w.cur--
@@ -160,7 +163,7 @@ func (w *wizard) View() string {
 		if w.cur > 0 && !cur.ownsEsc() {
 			bindings = append(bindings, c.keys.Back)
 		}
-		foot = "\n" + c.keyHelp(bindings)
+		foot = "\n" + c.footHelp(bindings, typingIn(cur))
 	}
 	names := make([]string, len(w.steps))
 	for i, s := range w.steps {
