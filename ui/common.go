@@ -117,6 +117,20 @@ func (c *common) mark(style lipgloss.Style, symbol, text string) string {
 	return strings.Join(lines, "\n")
 }
 
+// hang is a table row whose last column is prose: lead (the columns before it, padded), then text
+// wrapped to the room left in w cells, its further lines indented to the same column.
+func hang(lead, text string, w int, style lipgloss.Style) string {
+	col := lipgloss.Width(lead)
+	lines := wrapLines(text, w-col)
+	for i, l := range lines {
+		if i > 0 {
+			lead = strings.Repeat(" ", col)
+		}
+		lines[i] = lead + style.Render(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
 // busy renders the spinner and a label.
 func (c *common) busy(label string) string {
 	return c.spin.View() + " " + label

@@ -51,6 +51,14 @@ func (m *menuModel) teardownLines(parts []teardownPart) []string {
 	return out
 }
 
+// deleteQuestion asks about n resources in words that agree with n.
+func deleteQuestion(n int) string {
+	if n == 1 {
+		return "Delete this resource?"
+	}
+	return fmt.Sprintf("Delete these %d resources?", n)
+}
+
 func firstNonEmpty(a, b string) string {
 	if a != "" {
 		return a
@@ -181,12 +189,12 @@ func (p *deletePage) view() string {
 			if it.Action != flow.ActionDelete {
 				action = st.subtle.Render(fmt.Sprintf("%-7s", it.Action))
 			}
-			line := action + " " + fmt.Sprintf("%-18s %s", kindName(it.Kind), resourceName(it))
-			b.WriteString(line + "\n")
+			// One line a resource, so the question below stays on screen; the reason is prose and wraps.
+			b.WriteString(action + " " + fmt.Sprintf("%-18s %s", kindName(it.Kind), resourceName(it)) + "\n")
 			if it.Reason != "" {
 				// The engine words its reasons for the command line; here the flag is a key.
 				reason := strings.ReplaceAll(clean(it.Reason), "pass --include-dataset", "press i")
-				b.WriteString(st.subtle.Render("        "+reason) + "\n")
+				b.WriteString(hang("        ", reason, c.bodyWidth()-1, st.subtle) + "\n")
 			}
 		}
 		b.WriteString("\n")
@@ -198,7 +206,7 @@ func (p *deletePage) view() string {
 		if p.deletes() == 0 {
 			b.WriteString("\n" + st.subtle.Render("Nothing to delete."))
 		} else {
-			b.WriteString("\n" + c.para(st.boxTitle.Render(fmt.Sprintf("Delete these %d resource(s)?", p.deletes()))+
+			b.WriteString("\n" + c.para(st.boxTitle.Render(deleteQuestion(p.deletes()))+
 				" Customer.io's deliveries to this endpoint fail from then on. y deletes, esc goes back."))
 		}
 	case delDeleting, delDone:

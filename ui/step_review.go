@@ -118,18 +118,12 @@ func (s *reviewStep) view() string {
 			b.WriteString(s.c.mark(st.warn, "!", "Enable for Profile also enables the schema for Profile, which cannot be undone: Adobe then lets no one disable or delete the schema, or remove its fields.") + "\n\n")
 		}
 		// Three aligned columns; a long name (a schema's title) wraps inside the last one.
-		const head = 2 + 7 + 20
-		detailW := max(s.c.bodyWidth()-1-head, 16)
 		for _, p := range s.c.planned {
 			action := st.accent.Render(fmt.Sprintf("%-7s", p.Action))
 			if p.Action == "reuse" {
 				action = st.subtle.Render(fmt.Sprintf("%-7s", p.Action))
 			}
-			lead := "  " + action + fmt.Sprintf("%-20s", clean(p.Name))
-			for _, l := range strings.Split(lipgloss.NewStyle().Width(detailW).Render(clean(p.Detail)), "\n") {
-				b.WriteString(lead + st.subtle.Render(strings.TrimRight(l, " ")) + "\n")
-				lead = strings.Repeat(" ", head)
-			}
+			b.WriteString(hang("  "+action+fmt.Sprintf("%-20s", clean(p.Name)), clean(p.Detail), s.c.bodyWidth()-1, st.subtle) + "\n")
 		}
 		o := s.c.plan.Options
 		profile := onOff(o.ProfileEnabled)
