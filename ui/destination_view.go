@@ -14,7 +14,13 @@ func (s *destinationStep) view() string {
 		return s.pickerView()
 	}
 	st := s.c.st
-	w := s.c.bodyWidth() - 24
+	// The label column gives up room on a narrow window, so a choice such as "‹ New dataset and a
+	// Customer.io schema ›" is read whole at 60 columns.
+	labelW := 22
+	if s.c.bodyWidth() < 78 {
+		labelW = 15
+	}
+	w := s.c.bodyWidth() - labelW - 2
 	check := func(b bool) string {
 		if b {
 			return "[x]"
@@ -65,15 +71,15 @@ func (s *destinationStep) view() string {
 		if label == "" && i == s.rowIndex { // a check box: its own words are the label
 			value = st.selected.Render(value)
 		}
-		lines = append(lines, st.field(i == s.rowIndex, label, 22)+value)
+		lines = append(lines, st.field(i == s.rowIndex, label, labelW)+value)
 		if r == rowFlowDesc {
-			for _, l := range wrapLines(flow.NameTagNote, s.c.bodyWidth()-24) {
-				lines = append(lines, "  "+strings.Repeat(" ", 22)+st.subtle.Render(l))
+			for _, l := range wrapLines(flow.NameTagNote, w) {
+				lines = append(lines, "  "+strings.Repeat(" ", labelW)+st.subtle.Render(l))
 			}
 		}
 		if r == rowKind && s.kind == flow.NewSchema {
 			for _, l := range wrapLines("cioaep creates the schema, its field group and email identity", w) {
-				lines = append(lines, "  "+strings.Repeat(" ", 22)+st.subtle.Render(l))
+				lines = append(lines, "  "+strings.Repeat(" ", labelW)+st.subtle.Render(l))
 			}
 		}
 	}

@@ -100,3 +100,23 @@ func TestMarkWrapsProse(t *testing.T) {
 		t.Errorf("words lost:\n%s", got)
 	}
 }
+
+// TestDestinationAt60Columns: on a narrow window the label column gives up room, so the choice and the
+// notes are read whole.
+func TestDestinationAt60Columns(t *testing.T) {
+	lipgloss.SetColorProfile(termenv.Ascii)
+	w := newWizard(t.Context(), Deps{Profile: "default", Local: true})
+	w.c.width, w.c.height = 60, 30
+	w.cur = 4
+	view := w.View()
+	for _, want := range []string{"‹ New dataset and a Customer.io schema ›", "Reporting webhook events from Customer.io", "so a later run finds what it made"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("%q is not whole at 60 columns:\n%s", want, view)
+		}
+	}
+	for _, l := range strings.Split(view, "\n") {
+		if lipgloss.Width(l) > 60 {
+			t.Errorf("wider than 60: %q", l)
+		}
+	}
+}

@@ -124,7 +124,7 @@ func (s *welcomeStep) view() string {
 		b.WriteString("\n")
 	}
 	if s.c.deps.Local {
-		b.WriteString("Platform: " + st.accent.Render("local platform") + st.subtle.Render(" (--local): no Adobe account needed.") + "\n")
+		b.WriteString(s.c.para("Platform: "+st.accent.Render("local platform")+st.subtle.Render(" (--local): no Adobe account needed.")) + "\n")
 		return b.String()
 	}
 	b.WriteString(st.subtle.Render(s.c.para("For Adobe you need an OAuth Server-to-Server credential from Developer Console: organization ID, client ID, client secret and scopes.")) + "\n\n")
