@@ -72,10 +72,15 @@ func (s *Session) apply(ctx context.Context, plan Plan, journal string, progress
 // Review says what Apply would create and what it would reuse, making only read calls (and Data Prep's
 // validation). It is --dry-run and the wizard's review page.
 func (s *Session) Review(ctx context.Context, plan Plan) ([]PlannedStep, error) {
+	return s.review(ctx, plan, JournalFile)
+}
+
+// review is Review against the journal in file, which a retried run would continue.
+func (s *Session) review(ctx context.Context, plan Plan, journal string) ([]PlannedStep, error) {
 	if err := precheck(plan); err != nil {
 		return nil, err
 	}
-	r, err := s.newRun(plan, JournalFile, true)
+	r, err := s.newRun(plan, journal, true)
 	if err != nil {
 		return nil, err
 	}

@@ -393,42 +393,62 @@ type MoveTo struct {
 // A move stopped part-way leaves the profile's journal and result alone (its own journal sits beside
 // them, where teardown finds it), so it is never mistaken for an unfinished setup.
 func (s *Session) MoveDataset(ctx context.Context, df Dataflow, to MoveTo, progress func(Step)) (Result, error) {
+	plan, err := s.movePlan(ctx, df, to)
+	if err != nil {
+		return Result{}, err
+	}
+	// The move keeps its own journal until it has finished: stopped part-way, the profile still has its
+	// dataflow, and the next run (the same move again) continues this journal and adopts what it made.
+	return s.apply(ctx, plan, archiveName(plan.ID), progress)
+}
+
+// ReviewMove says what MoveDataset(df, to) would create and what it would reuse (a retried move adopts
+// what the stopped one made), making only read calls, and returns the plan it would run: the move's
+// Review step, as setup has one.
+func (s *Session) ReviewMove(ctx context.Context, df Dataflow, to MoveTo) (Plan, []PlannedStep, error) {
+	plan, err := s.movePlan(ctx, df, to)
+	if err != nil {
+		return Plan{}, nil, err
+	}
+	steps, err := s.review(ctx, plan, archiveName(plan.ID))
+	return plan, steps, err
+}
+
+// movePlan is the plan of moving df to to: a new source and target connection, mapping set and flow into
+// the destination, with df's name, options and (unless to gives its own) rules.
+func (s *Session) movePlan(ctx context.Context, df Dataflow, to MoveTo) (Plan, error) {
 	if (to.DatasetID == "") == (to.NewDatasetName == "") {
-		return Result{}, errors.New("name either an existing dataset or a new dataset to move to")
+		return Plan{}, errors.New("name either an existing dataset or a new dataset to move to")
 	}
 	c := s.Client(df.Sandbox)
 	dest := Destination{Kind: NewDataset, SchemaID: df.SchemaID, DatasetName: to.NewDatasetName}
 	if to.DatasetID != "" {
 		if to.DatasetID == df.DatasetID {
-			return Result{}, fmt.Errorf("dataflow %s already writes to dataset %s", df.ID, df.DatasetID)
+			return Plan{}, fmt.Errorf("dataflow %s already writes to dataset %s", df.ID, df.DatasetID)
 		}
 		ds, err := c.Dataset(ctx, to.DatasetID)
 		if err != nil {
-			return Result{}, fmt.Errorf("read dataset %s: %w", to.DatasetID, err)
+			return Plan{}, fmt.Errorf("read dataset %s: %w", to.DatasetID, err)
 		}
 		dest = Destination{Kind: ExistingDataset, DatasetID: ds.ID, SchemaID: ds.SchemaID}
 	}
 	rules := to.Mapping
 	if rules == nil {
 		if dest.SchemaID != df.SchemaID {
-			return Result{}, fmt.Errorf("dataset %s uses schema %s, not the dataflow's %s: give a mapping for that schema", to.DatasetID, dest.SchemaID, df.SchemaID)
+			return Plan{}, fmt.Errorf("dataset %s uses schema %s, not the dataflow's %s: give a mapping for that schema", to.DatasetID, dest.SchemaID, df.SchemaID)
 		}
 		var err error
 		if rules, err = s.Rules(ctx, df); err != nil {
-			return Result{}, err
+			return Plan{}, err
 		}
 	}
 	events, _, err := LoadEvents(s.stateDir)
 	if err != nil {
-		return Result{}, err
+		return Plan{}, err
 	}
 	name, _, _ := strings.Cut(df.Name, " "+tagPrefix)
-	id := movePlanID(df.ID, dest)
-	plan := Plan{ID: id, Sandbox: df.Sandbox, Events: events, Destination: dest, Mapping: rules, Name: name,
-		Options: Options{ErrorDiagnostics: df.Options.ErrorDiagnosticsEnabled, PartialIngestionPercent: df.Options.PartialIngestionPercent}}
-	// The move keeps its own journal until it has finished: stopped part-way, the profile still has its
-	// dataflow, and the next run (the same move again) continues this journal and adopts what it made.
-	return s.apply(ctx, plan, archiveName(id), progress)
+	return Plan{ID: movePlanID(df.ID, dest), Sandbox: df.Sandbox, Events: events, Destination: dest, Mapping: rules, Name: name,
+		Options: Options{ErrorDiagnostics: df.Options.ErrorDiagnosticsEnabled, PartialIngestionPercent: df.Options.PartialIngestionPercent}}, nil
 }
 
 // movePlanID is the plan id of moving flow to dest. It is derived, not drawn, so that retrying a move that

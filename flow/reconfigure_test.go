@@ -440,6 +440,26 @@ func TestMoveDatasetRetryMakesNoDuplicate(t *testing.T) {
 	}
 	op.hook.Store(&failFlows)
 	to := flow.MoveTo{NewDatasetName: "Customer.io events v2"}
+	actions := func() map[string]string {
+		t.Helper()
+		plan, steps, err := s.ReviewMove(ctx, old, to)
+		noErr(t, err)
+		if plan.Destination.DatasetName != to.NewDatasetName || len(plan.Mapping) == 0 {
+			t.Errorf("the move's plan: %+v, want the new dataset and the dataflow's rules", plan)
+		}
+		out := map[string]string{}
+		for _, st := range steps {
+			out[st.Name] = st.Action
+		}
+		return out
+	}
+	before := actions()
+	if before[flow.StepDataset] != "create" || before[flow.StepSource] != "create" || before[flow.StepFlow] != "create" {
+		t.Errorf("Review before the move: %v, want dataset, source connection and flow created", before)
+	}
+	if kept, _ := filepath.Glob(filepath.Join(s.StateDir(), "journal-*.json")); len(kept) != 0 {
+		t.Errorf("Review wrote journals: %v", kept)
+	}
 	if _, err := s.MoveDataset(ctx, old, to, nil); err == nil {
 		t.Fatal("the move succeeded although every flow create was refused")
 	}
@@ -450,6 +470,10 @@ func TestMoveDatasetRetryMakesNoDuplicate(t *testing.T) {
 	}
 	if now := currentFlow(t, s); now.ID != old.ID {
 		t.Fatalf("after a stopped move the profile's dataflow is %s, want still %s", now.ID, old.ID)
+	}
+	// Review of the same move again shows what the stopped one made as reused.
+	if again := actions(); again[flow.StepDataset] != "reuse" || again[flow.StepSource] != "reuse" || again[flow.StepFlow] != "create" {
+		t.Errorf("Review after the stopped move: %v, want the dataset and source connection reused, the flow created", again)
 	}
 	op.hook.Store(nil)
 	moved, err := s.MoveDataset(ctx, old, to, nil)

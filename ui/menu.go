@@ -29,6 +29,7 @@ type Reconfigurer interface {
 	Rules(ctx context.Context, df flow.Dataflow) ([]dataprep.Rule, error)
 	ChangeMapping(ctx context.Context, df flow.Dataflow, rules []dataprep.Rule) (flow.MappingChange, error)
 	ChangeEvents(ctx context.Context, df flow.Dataflow, events []string) (flow.EventsChange, error)
+	ReviewMove(ctx context.Context, df flow.Dataflow, to flow.MoveTo) (flow.Plan, []flow.PlannedStep, error)
 	MoveDataset(ctx context.Context, df flow.Dataflow, to flow.MoveTo, progress func(flow.Step)) (flow.Result, error)
 	Retire(ctx context.Context, flowID string, progress func(flow.TeardownItem, error)) error
 	SetEnabled(ctx context.Context, df flow.Dataflow, enabled bool) (flow.Dataflow, error)

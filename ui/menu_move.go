@@ -32,7 +32,14 @@ const (
 	moveRetiring
 	moveRetired
 	moveRetireFailed
+	moveReview // what the move will create and reuse, before anything is made (as setup's Review)
 )
+
+// movePlanned is what ReviewMove answered: the plan the move runs and what it will create or reuse.
+type movePlanned struct {
+	plan  flow.Plan
+	steps []flow.PlannedStep
+}
 
 // teardownPart is one resource Retire or Teardown dealt with.
 type teardownPart struct {
@@ -55,16 +62,19 @@ type movePage struct {
 	chosen  *flow.Dataset
 	problem string
 
-	create  *createStep
-	old     flow.Dataflow
-	result  flow.Result
-	copied  *CopyResult
-	retired []teardownPart
-	err     error
-	ticket  int // the running retire
-	copyTk  int
-	freshTk int
-	scroll  scroller
+	create   *createStep
+	review   *reviewStep
+	reviewTk int
+	to       flow.MoveTo // the destination under review
+	old      flow.Dataflow
+	result   flow.Result
+	copied   *CopyResult
+	retired  []teardownPart
+	err      error
+	ticket   int // the running retire
+	copyTk   int
+	freshTk  int
+	scroll   scroller
 
 	// The Customer.io webhook, pointed at the new URL through Deps.MoveWebhook once the move succeeded.
 	hookTk  int
@@ -96,7 +106,7 @@ func (p *movePage) ownsEsc() bool {
 		return p.dst.picking != 0
 	case moveRunning:
 		return p.create.ownsEsc()
-	case moveRetiring:
+	case moveRetiring, moveReview:
 		return true
 	}
 	return false
@@ -116,6 +126,8 @@ func (p *movePage) update(msg tea.Msg) tea.Cmd {
 			return p.chooseKey(k)
 		}
 		return p.dst.update(msg)
+	case moveReview:
+		return p.reviewUpdate(msg)
 	case moveRunning:
 		cmd := p.create.update(msg)
 		if p.m.c.forward {
@@ -250,10 +262,52 @@ func (p *movePage) submit() tea.Cmd {
 		}
 		to.DatasetID = p.chosen.ID
 	}
+	p.to, p.phase = to, moveReview
+	p.review = newReview(p.m.c)
+	return p.loadReview()
+}
+
+// loadReview asks flow what the move would create and reuse, with read calls only.
+func (p *movePage) loadReview() tea.Cmd {
+	p.review.state, p.review.err = loadWorking, nil
+	p.reviewTk = p.m.c.ticket()
+	ctx, rc, old, to := p.m.c.ctx, p.m.rc, p.old, p.to
+	return do(p.reviewTk, func() (movePlanned, error) {
+		plan, steps, err := rc.ReviewMove(ctx, old, to)
+		return movePlanned{plan, steps}, err
+	})
+}
+
+func (p *movePage) reviewUpdate(msg tea.Msg) tea.Cmd {
+	k := p.m.c.keys
+	switch msg := msg.(type) {
+	case doneMsg[movePlanned]:
+		if msg.ticket == p.reviewTk {
+			p.review.state, p.review.err = doneState(msg.err), msg.err
+			if msg.err == nil {
+				p.m.c.plan, p.m.c.planned = msg.val.plan, msg.val.steps
+			}
+		}
+	case tea.KeyMsg:
+		switch {
+		case key.Matches(msg, k.Back):
+			p.phase = moveChoose
+		case p.review.state == loadFailed && key.Matches(msg, k.Retry):
+			return p.loadReview()
+		case p.review.state == loadDone && key.Matches(msg, k.Next):
+			return p.startMove()
+		default:
+			p.review.scroll.key(msg, k)
+		}
+	}
+	return nil
+}
+
+// startMove runs the reviewed move with the create step's progress view.
+func (p *movePage) startMove() tea.Cmd {
 	c := p.m.c
-	c.engine = moveEngine{Reconfigurer: p.m.rc, df: p.old, to: to}
+	c.engine = moveEngine{Reconfigurer: p.m.rc, df: p.old, to: p.to}
 	c.engineGen++
-	c.planned = nil
 	p.create = newCreate(c)
 	p.phase = moveRunning
 	return p.create.enter()
@@ -323,6 +377,8 @@ func (p *movePage) view() string {
 			return p.dst.view()
 		}
 		return p.chooseView()
+	case moveReview:
+		return c.para("Review the move to "+p.destName()+": a new dataflow and endpoint; nothing is made until you press enter, and the old dataflow keeps running.") + "\n\n" + p.review.view()
 	case moveRunning:
 		return p.create.view()
 	case moveRetiring, moveRetired, moveRetireFailed:
@@ -420,6 +476,15 @@ func (p *movePage) help() []key.Binding {
 			b = append(b, k.Left)
 		}
 		return append(b, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "continue")))
+	case moveReview:
+		b := []key.Binding{key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back"))}
+		switch p.review.state {
+		case loadDone:
+			b = append(b, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "move")))
+		case loadFailed:
+			b = append(b, k.Retry)
+		}
+		return b
 	case moveRunning:
 		return p.create.help()
 	case moveDone:

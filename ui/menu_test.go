@@ -441,6 +441,29 @@ var menuScenarios = []menuScenario{
 		d.key(tea.KeyEnter) // choose
 		d.wait("already writes to that dataset")
 	}},
+	{name: "move_review", drive: func(_ *testing.T, _ *menuWorld, d *menuDriver) {
+		d.wait("What would you like to do?")
+		d.typ("4")
+		d.wait("Move to")
+		d.key(tea.KeyRight)
+		d.key(tea.KeyDown)
+		d.wait("New dataset on this dataflow's schema")
+		d.key(tea.KeyEnter)
+		d.wait("partial ingestion")
+	}, check: func(t *testing.T, w *menuWorld, m *menuModel, view string) {
+		// Enter in the name field reviews the move, as setup's Review does; nothing is made yet.
+		if df, _ := w.current(t); df.ID != m.page.(*movePage).old.ID {
+			t.Errorf("the profile's dataflow is %s before the move was confirmed", df.ID)
+		}
+		for _, want := range []string{"Review the move", "create", "Dataflow", "Customer.io events (moved)"} {
+			if !strings.Contains(view, want) {
+				t.Errorf("the review does not show %q", want)
+			}
+		}
+		if kept, _ := filepath.Glob(filepath.Join(w.stateDir, "journal-*.json")); len(kept) != 0 {
+			t.Errorf("reviewing wrote journals: %v", kept)
+		}
+	}},
 	{name: "move_done", drive: func(_ *testing.T, _ *menuWorld, d *menuDriver) {
 		d.wait("What would you like to do?")
 		d.typ("4")
@@ -448,6 +471,8 @@ var menuScenarios = []menuScenario{
 		d.key(tea.KeyRight)
 		d.key(tea.KeyDown)
 		d.wait("New dataset on this dataflow's schema")
+		d.key(tea.KeyEnter)
+		d.wait("partial ingestion") // the move's Review, loaded
 		d.key(tea.KeyEnter)
 		d.wait("Retire the old dataflow now?")
 	}, check: func(t *testing.T, w *menuWorld, m *menuModel, _ string) {
@@ -468,6 +493,8 @@ var menuScenarios = []menuScenario{
 		d.wait("Move to")
 		d.key(tea.KeyRight)
 		d.key(tea.KeyDown)
+		d.key(tea.KeyEnter)
+		d.wait("partial ingestion") // the move's Review, loaded
 		d.key(tea.KeyEnter)
 		d.wait("now posts to the new URL")
 	}, check: func(t *testing.T, w *menuWorld, m *menuModel, view string) {
@@ -490,6 +517,8 @@ var menuScenarios = []menuScenario{
 		d.key(tea.KeyRight)
 		d.key(tea.KeyDown)
 		d.key(tea.KeyEnter)
+		d.wait("partial ingestion") // the move's Review, loaded
+		d.key(tea.KeyEnter)
 		d.wait("changed nothing there")
 	}, check: func(t *testing.T, w *menuWorld, _ *menuModel, view string) {
 		if hooks := w.cio.Webhooks(); len(hooks) != 1 {
@@ -505,6 +534,8 @@ var menuScenarios = []menuScenario{
 		d.wait("Move to")
 		d.key(tea.KeyRight)
 		d.key(tea.KeyDown)
+		d.key(tea.KeyEnter)
+		d.wait("partial ingestion") // the move's Review, loaded
 		d.key(tea.KeyEnter)
 		d.wait("Retire the old dataflow now?")
 		d.typ("y")
