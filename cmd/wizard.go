@@ -14,7 +14,6 @@ import (
 	"github.com/cioaep/cioaep/creds"
 	"github.com/cioaep/cioaep/flow"
 
-	"github.com/cioaep/cioaep/flow/safetext"
 	"github.com/cioaep/cioaep/ui"
 )
 
@@ -39,8 +38,7 @@ func runWizard(cmd *cobra.Command, g *Factory) error {
 	defer release()
 	w := &wizardEnv{g: g}
 	defer w.close()
-	var res flow.Result
-	shown := true // the done step prints the URL whole before the wizard ends; the menu may not have
+	// The wizard and the menu leave the webhook URL printed once above where they ran (see ui.RunMenu).
 	switch {
 	case g.Accessible:
 		pr := ui.Prompter{In: g.IO.In, Out: g.IO.Out}
@@ -50,31 +48,22 @@ func runWizard(cmd *cobra.Command, g *Factory) error {
 				return string(b), err
 			}
 		}
-		res, err = ui.RunAccessible(ctx, w.deps(), pr)
+		_, err = ui.RunAccessible(ctx, w.deps(), pr)
 	default:
 		deps := w.deps()
 		deps.Copy = ui.Copier(g.IO.Out, true)
 		// Plain cioaep on a profile that already has a dataflow (or whose sandbox has one to adopt) opens the
 		// reconfiguration menu; cioaep setup always sets up.
 		if conn := w.profileConnection(ctx, cmd); conn != nil {
-			res, err = ui.RunMenu(ctx, deps, conn.Session, menuOptions(conn, true), g.IO.In, g.IO.Out)
-			shown = false
+			_, err = ui.RunMenu(ctx, deps, conn.Session, menuOptions(conn, true), g.IO.In, g.IO.Out)
 			break
 		}
-		res, err = ui.Run(ctx, deps, g.IO.In, g.IO.Out)
+		_, err = ui.Run(ctx, deps, g.IO.In, g.IO.Out)
 	}
 	if errors.Is(err, ui.ErrQuit) {
 		return &ExitError{Code: ExitInterrupted, Err: err}
 	}
-	if err != nil {
-		return err
-	}
-	// The wizard's screen is gone once it exits; the URL its done step printed stays in the scrollback,
-	// so it is printed here only after the menu.
-	if res.WebhookURL != "" && !shown { // empty after the menu deleted the dataflow
-		fmt.Fprintf(g.IO.Out, "Webhook URL for Customer.io:\n%s\n", safetext.Line(res.WebhookURL))
-	}
-	return nil
+	return err
 }
 
 // profileConnection connects with what the profile has saved, for the menu, or returns nil when the wizard
@@ -130,17 +119,11 @@ func runReconfigureMenu(ctx context.Context, g *Factory) error {
 	w.conns = append(w.conns, conn)
 	deps := w.deps()
 	deps.Copy = ui.Copier(g.IO.Out, true)
-	res, err := ui.RunMenu(ctx, deps, conn.Session, menuOptions(conn, false), g.IO.In, g.IO.Out)
+	_, err = ui.RunMenu(ctx, deps, conn.Session, menuOptions(conn, false), g.IO.In, g.IO.Out)
 	if errors.Is(err, ui.ErrQuit) {
 		return &ExitError{Code: ExitInterrupted, Err: err}
 	}
-	if err != nil {
-		return err
-	}
-	if res.WebhookURL != "" {
-		fmt.Fprintf(g.IO.Out, "Webhook URL for Customer.io:\n%s\n", safetext.Line(res.WebhookURL))
-	}
-	return nil
+	return err
 }
 
 // wizardEnv connects the wizard to credentials storage and the Platform through the same Factory.Connect every

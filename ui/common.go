@@ -50,6 +50,8 @@ type common struct {
 	// a command) that printOut wrote for the terminal to wrap; screens are then drawn compact.
 	inline  bool
 	printed []string
+	// shownURL is the last webhook URL printed whole (printURL); it stays in the scrollback.
+	shownURL string
 	// footExtra is how many lines the key help takes beyond one, when it wraps on a narrow window.
 	footExtra int
 	// showAll is set while the full help (?) is open.

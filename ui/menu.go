@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"slices"
 
@@ -191,7 +192,21 @@ func RunMenu(ctx context.Context, deps Deps, rc Reconfigurer, opts MenuOptions, 
 	if err := runProgram(ctx, "menu", m, in, out); err != nil {
 		return flow.Result{}, err
 	}
-	return m.outcome()
+	return m.leave(out)
+}
+
+// leave is RunMenu's outcome, with the webhook URL printed on out unless the menu or its setup already
+// printed it whole: the screen is gone once the program ends, the printed URL stays in the scrollback.
+func (m *menuModel) leave(out io.Writer) (flow.Result, error) {
+	res, err := m.outcome()
+	c := m.c
+	if m.setup != nil {
+		c = m.setup.c
+	}
+	if err == nil && res.WebhookURL != "" && c.shownURL != res.WebhookURL {
+		fmt.Fprintf(out, "Webhook URL for Customer.io:\n%s\n", clean(res.WebhookURL))
+	}
+	return res, err
 }
 
 // outcome is what RunMenu reports once the program has ended.

@@ -325,7 +325,7 @@ func (m *menuModel) open(action int) tea.Cmd {
 		if m.df.InletURL == "" {
 			return nil
 		}
-		return m.c.printOut("", "The webhook URL of "+clean(m.df.Name)+", for Customer.io:", link(m.df.WebhookURL()), "")
+		return m.c.printURL("The webhook URL of "+clean(m.df.Name)+", for Customer.io:", m.df.WebhookURL())
 	case actMapping:
 		pg := newMappingPage(m)
 		m.page = pg

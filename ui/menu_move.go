@@ -140,7 +140,7 @@ func (p *movePage) update(msg tea.Msg) tea.Cmd {
 				DatasetID: r.DatasetID, SchemaID: r.SchemaID, SourceConnectionID: r.SourceConnectionID,
 				TargetConnectionID: r.TargetConnectionID, MappingSetID: r.MappingSetID, DatasetName: p.destName()}
 			p.m.df = &df
-			url := p.m.c.printOut("", p.m.c.st.ok.Render("✓ A new dataflow writes to "+p.destName()+".")+" Its webhook URL:", link(r.WebhookURL), "")
+			url := p.m.c.printURL(p.m.c.st.ok.Render("✓ A new dataflow writes to "+p.destName()+".")+" Its webhook URL:", r.WebhookURL)
 			return tea.Batch(cmd, url, p.refresh(), p.moveWebhook())
 		}
 		return cmd

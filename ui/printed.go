@@ -26,6 +26,13 @@ func (c *common) printOut(lines ...string) tea.Cmd {
 	return tea.Sequence(tea.ExitAltScreen, tea.Println(strings.Join(lines, "\n")))
 }
 
+// printURL prints a webhook URL whole under intro (see printOut) and remembers it was shown, so it is not
+// printed again when the program ends.
+func (c *common) printURL(intro, url string) tea.Cmd {
+	c.shownURL = url
+	return c.printOut("", intro, link(url), "")
+}
+
 // fullScreen goes back to the alternate screen after printOut; what was printed stays in the scrollback.
 func (c *common) fullScreen() tea.Cmd {
 	if !c.inline {

@@ -52,7 +52,7 @@ func (s *doneStep) enter() tea.Cmd {
 
 // printURL prints the webhook URL above the screen, whole, for the terminal to wrap (see printOut).
 func (s *doneStep) printURL() tea.Cmd {
-	return s.c.printOut("", s.c.st.ok.Render("✓ The dataflow is ready.")+" Paste this URL into Customer.io:", link(s.c.result.WebhookURL), "")
+	return s.c.printURL(s.c.st.ok.Render("✓ The dataflow is ready.")+" Paste this URL into Customer.io:", s.c.result.WebhookURL)
 }
 
 func (s *doneStep) update(msg tea.Msg) tea.Cmd {
