@@ -364,8 +364,9 @@ func (p *homePage) view() string {
 	if dataset == "" {
 		dataset = st.warn.Render("dataset " + clean(df.DatasetID) + " no longer exists")
 	}
-	endpoint := clean(df.WebhookURL())
-	if endpoint == "" {
+	// A URL too long for the line is shown cut but is a hyperlink to the whole of it; 1 prints it whole.
+	endpoint := linkText(df.WebhookURL(), fit(clean(df.WebhookURL()), p.m.c.bodyWidth()-10))
+	if df.WebhookURL() == "" {
 		endpoint = st.warn.Render("not provisioned yet: look again in a few minutes")
 	}
 	runs := "no runs yet"
