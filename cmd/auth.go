@@ -21,7 +21,7 @@ import (
 )
 
 func init() {
-	register(func(root *cobra.Command, g *Factory) { root.AddCommand(newAuthCmd(g)) })
+	register(func(root *cobra.Command, g *Factory) { root.AddCommand(NewCmdAuth(g)) })
 }
 
 // authVerifyTimeout caps the token request that login and status make. The client's own retries are
@@ -45,13 +45,14 @@ func newAuthDeps(g *Factory) authDeps {
 	return authDeps{secrets: g.Secrets(), interactive: g.IO.IsStdinTTY()}
 }
 
-func newAuthCmd(g *Factory) *cobra.Command {
+// NewCmdAuth builds auth and its subcommands.
+func NewCmdAuth(g *Factory) *cobra.Command {
 	auth := &cobra.Command{
 		Use:   "auth",
 		Short: "Log in to Adobe Experience Platform, check or remove the stored credential",
 		Args:  cobra.NoArgs,
 	}
-	auth.AddCommand(newAuthLoginCmd(g), newAuthStatusCmd(g), newAuthLogoutCmd(g))
+	auth.AddCommand(NewCmdAuthLogin(g, nil), NewCmdAuthStatus(g, nil), NewCmdAuthLogout(g, nil))
 	return auth
 }
 
@@ -62,8 +63,9 @@ type authLoginOptions struct {
 	secretStdin, insecure            bool
 }
 
-func newAuthLoginCmd(g *Factory) *cobra.Command {
-	var o authLoginOptions
+// NewCmdAuthLogin builds auth login; runF, when not nil, replaces the run (see NewCmdSetup).
+func NewCmdAuthLogin(g *Factory, runF func(context.Context, *authLoginOptions) error) *cobra.Command {
+	o := &authLoginOptions{}
 	c := &cobra.Command{
 		Use:   "login",
 		Short: "Verify an OAuth Server-to-Server credential and store it (the secret in the OS keychain)",
@@ -74,7 +76,10 @@ as flags and the secret on stdin (--client-secret-stdin) or in CIOAEP_CLIENT_SEC
       --client-id 0123abcd... --client-secret-stdin`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runAuthLogin(cmd.Context(), g, newAuthDeps(g), o)
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
+			return runAuthLogin(cmd.Context(), g, newAuthDeps(g), *o)
 		},
 	}
 	f := c.Flags()
@@ -311,13 +316,21 @@ type authStatus struct {
 	unread string
 }
 
-func newAuthStatusCmd(g *Factory) *cobra.Command {
+// authStatusOptions are auth status's flags: none beyond the global ones.
+type authStatusOptions struct{}
+
+// NewCmdAuthStatus builds auth status; runF, when not nil, replaces the run.
+func NewCmdAuthStatus(g *Factory, runF func(context.Context, *authStatusOptions) error) *cobra.Command {
+	o := &authStatusOptions{}
 	return &cobra.Command{
 		Use:   "status",
 		Short: "Show where the client secret lives and whether a token can be obtained now",
 		Long:  "Exits 1 when the profile cannot be used now: not logged in, no secret, or no token.",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
 			return runAuthStatus(cmd.Context(), g, newAuthDeps(g))
 		},
 	}
@@ -431,18 +444,27 @@ func authPrintStatus(w io.Writer, st authStatus) {
 	}
 }
 
-func newAuthLogoutCmd(g *Factory) *cobra.Command {
-	var all bool
+// authLogoutOptions are auth logout's flags.
+type authLogoutOptions struct {
+	all bool // --all: also remove the profile from the config file
+}
+
+// NewCmdAuthLogout builds auth logout; runF, when not nil, replaces the run.
+func NewCmdAuthLogout(g *Factory, runF func(context.Context, *authLogoutOptions) error) *cobra.Command {
+	o := &authLogoutOptions{}
 	c := &cobra.Command{
 		Use:   "logout",
 		Short: "Remove the profile's secrets from the keychain (and the plaintext file)",
 		Long:  "With --all the profile is removed from the config file too. The profile's state (the journal of what setup created) is kept, so teardown still works.",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runAuthLogout(cmd.Context(), g, newAuthDeps(g), all)
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
+			return runAuthLogout(cmd.Context(), g, newAuthDeps(g), o.all)
 		},
 	}
-	c.Flags().BoolVar(&all, "all", false, "also remove the profile from the config file")
+	c.Flags().BoolVar(&o.all, "all", false, "also remove the profile from the config file")
 	return c
 }
 

@@ -24,7 +24,7 @@ import (
 )
 
 func init() {
-	register(func(root *cobra.Command, g *Factory) { root.AddCommand(newDoctorCmd(g)) })
+	register(func(root *cobra.Command, g *Factory) { root.AddCommand(NewCmdDoctor(g, nil)) })
 }
 
 // The checks doctor runs, in this order: each later one needs what the earlier ones establish, so a
@@ -77,7 +77,12 @@ func doctorHTTPClient() *http.Client {
 	}
 }
 
-func newDoctorCmd(g *Factory) *cobra.Command {
+// doctorOptions are doctor's flags: none beyond the global ones (--profile, --local, --json).
+type doctorOptions struct{}
+
+// NewCmdDoctor builds doctor; runF, when not nil, replaces the run (see NewCmdSetup).
+func NewCmdDoctor(g *Factory, runF func(context.Context, *doctorOptions) error) *cobra.Command {
+	o := &doctorOptions{}
 	return &cobra.Command{
 		Use:   "doctor",
 		Short: "Check the keychain, profile, token, sandbox access, dataflow and endpoint, and say how to fix each problem",
@@ -91,6 +96,9 @@ func newDoctorCmd(g *Factory) *cobra.Command {
 Exits 1 when any check finds a problem. With --json, prints a list of {check, ok, problem, fix}.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
 			return runDoctor(cmd.Context(), g, newDoctorDeps(g))
 		},
 	}

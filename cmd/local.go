@@ -21,7 +21,7 @@ import (
 )
 
 func init() {
-	register(func(root *cobra.Command, g *Factory) { root.AddCommand(newLocalCmd(g)) })
+	register(func(root *cobra.Command, g *Factory) { root.AddCommand(NewCmdLocal(g)) })
 }
 
 // localDefaultAddr is where `local serve` listens and where `cioaep --local` looks for a running one.
@@ -31,7 +31,8 @@ const localDefaultAddr = "127.0.0.1:8790"
 // private platform on a free port).
 const EnvLocalAddr = "CIOAEP_LOCAL_ADDR"
 
-func newLocalCmd(g *Factory) *cobra.Command {
+// NewCmdLocal builds local and its subcommands.
+func NewCmdLocal(g *Factory) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "local",
 		Short: "Run the embedded local platform, or list what it ingested",
@@ -40,7 +41,7 @@ Flow Service, Data Prep and the streaming inlet) from a SQLite file, so you can 
 without an Adobe account. Point any client at it with CIOAEP_PLATFORM_URL and CIOAEP_IMS_URL.`,
 		Args: cobra.NoArgs,
 	}
-	c.AddCommand(newLocalServeCmd(g), newLocalEventsCmd(g))
+	c.AddCommand(NewCmdLocalServe(g, nil), NewCmdLocalEvents(g, nil))
 	return c
 }
 
@@ -53,8 +54,9 @@ type localServeOptions struct {
 	inletRate           int
 }
 
-func newLocalServeCmd(g *Factory) *cobra.Command {
-	o := localServeOptions{}
+// NewCmdLocalServe builds local serve; runF, when not nil, replaces the run (see NewCmdSetup).
+func NewCmdLocalServe(g *Factory, runF func(context.Context, *localServeOptions) error) *cobra.Command {
+	o := &localServeOptions{}
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the local platform until interrupted",
@@ -62,7 +64,12 @@ func newLocalServeCmd(g *Factory) *cobra.Command {
   CIOAEP_PLATFORM_URL=http://127.0.0.1:8790 CIOAEP_IMS_URL=http://127.0.0.1:8790 cioaep setup …
   CIOAEP_SIGNING_KEY=… cioaep local serve --require-signature`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runLocalServe(cmd.Context(), g, o) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
+			return runLocalServe(cmd.Context(), g, *o)
+		},
 	}
 	f := c.Flags()
 	f.StringVar(&o.addr, "addr", localDefaultAddr, "`host:port` to listen on (port 0 picks a free one)")
@@ -143,15 +150,21 @@ type localEventsOptions struct {
 	failed, follow   bool
 }
 
-func newLocalEventsCmd(g *Factory) *cobra.Command {
-	o := localEventsOptions{}
+// NewCmdLocalEvents builds local events; runF, when not nil, replaces the run.
+func NewCmdLocalEvents(g *Factory, runF func(context.Context, *localEventsOptions) error) *cobra.Command {
+	o := &localEventsOptions{}
 	c := &cobra.Command{
 		Use:   "events",
 		Short: "List the events the local platform ingested",
 		Long: `Lists ingested events, oldest first: the dataset, when it arrived, and the mapped XDM record, or for a
 failed event the reason and the event as received. With --json, one JSON object per line.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runLocalEvents(cmd.Context(), g, o) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
+			return runLocalEvents(cmd.Context(), g, *o)
+		},
 	}
 	f := c.Flags()
 	f.StringVar(&o.dataDir, "data", g.LocalDataDir(), "`directory` of the local platform")

@@ -15,7 +15,7 @@ import (
 )
 
 func init() {
-	register(func(root *cobra.Command, g *Factory) { root.AddCommand(newReconfigureCmd(g)) })
+	register(func(root *cobra.Command, g *Factory) { root.AddCommand(NewCmdReconfigure(g, nil)) })
 }
 
 // reconfigureOptions are reconfigure's flags: one per change the guided menu offers.
@@ -36,7 +36,8 @@ type reconfigureOptions struct {
 	appAPI  *http.Client
 }
 
-func newReconfigureCmd(g *Factory) *cobra.Command {
+// NewCmdReconfigure builds reconfigure; runF, when not nil, replaces the run (see NewCmdSetup).
+func NewCmdReconfigure(g *Factory, runF func(context.Context, *reconfigureOptions) error) *cobra.Command {
 	o := &reconfigureOptions{}
 	cmd := &cobra.Command{
 		Use:   "reconfigure",
@@ -67,6 +68,9 @@ dataflow. The webhook URL is printed on stdout at the end.`,
   cioaep reconfigure --non-interactive --new-dataset "Customer.io events 2027" --yes`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
 			if !o.nonInteractive {
 				if o.flowID != "" || o.mappingFile != "" || o.events != "" || o.dataset != "" || o.newDataset != "" ||
 					o.enable || o.disable || o.retire != "" || o.yes {

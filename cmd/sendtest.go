@@ -21,7 +21,7 @@ import (
 )
 
 func init() {
-	register(func(root *cobra.Command, g *Factory) { root.AddCommand(newSendTestCmd(g)) })
+	register(func(root *cobra.Command, g *Factory) { root.AddCommand(NewCmdSendTest(g, nil)) })
 }
 
 // defaultRecordWait bounds how long send-test waits for mapped records on the local platform. The local
@@ -38,7 +38,8 @@ type sendTestOptions struct {
 	Wait    time.Duration // --wait: how long to wait for mapped records on the local platform
 }
 
-func newSendTestCmd(g *Factory) *cobra.Command {
+// NewCmdSendTest builds send-test; runF, when not nil, replaces the run (see NewCmdSetup).
+func NewCmdSendTest(g *Factory, runF func(context.Context, *sendTestOptions) error) *cobra.Command {
 	o := &sendTestOptions{}
 	cmd := &cobra.Command{
 		Use:   "send-test",
@@ -57,7 +58,12 @@ answering; Adobe allows that only in development sandboxes, 60 requests a minute
   cioaep send-test --event email.sent --event sms.delivered
   cioaep send-test --all --json`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runSendTest(cmd.Context(), g, o) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
+			return runSendTest(cmd.Context(), g, o)
+		},
 	}
 	f := cmd.Flags()
 	f.StringArrayVar(&o.Events, "event", nil, "send the sample for this `object.metric` (e.g. email.sent; repeatable; a bare object type sends its usual sample)")

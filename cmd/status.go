@@ -20,7 +20,7 @@ import (
 )
 
 func init() {
-	register(func(root *cobra.Command, g *Factory) { root.AddCommand(newStatusCmd(g)) })
+	register(func(root *cobra.Command, g *Factory) { root.AddCommand(NewCmdStatus(g, nil)) })
 }
 
 // statusOptions are status's flags and dependencies.
@@ -37,7 +37,8 @@ type statusOptions struct {
 // silence (each call alone may otherwise retry for two minutes).
 const statusDefaultTimeout = 30 * time.Second
 
-func newStatusCmd(g *Factory) *cobra.Command {
+// NewCmdStatus builds status; runF, when not nil, replaces the run (see NewCmdSetup).
+func NewCmdStatus(g *Factory, runF func(context.Context, *statusOptions) error) *cobra.Command {
 	o := &statusOptions{}
 	c := &cobra.Command{
 		Use:   "status",
@@ -54,7 +55,12 @@ it gives up after --timeout (30s) and says what it was waiting for.`,
 		Example: `  cioaep status
   cioaep status --json | jq .dataflow.state`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runStatus(cmd.Context(), g, o) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
+			return runStatus(cmd.Context(), g, o)
+		},
 	}
 	c.Flags().DurationVar(&o.timeout, "timeout", statusDefaultTimeout, "give up after this long when the platform is slow or rate limiting (e.g. 2m; 0 means 30s)")
 	return c

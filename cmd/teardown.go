@@ -14,7 +14,7 @@ import (
 )
 
 func init() {
-	register(func(root *cobra.Command, g *Factory) { root.AddCommand(newTeardownCmd(g)) })
+	register(func(root *cobra.Command, g *Factory) { root.AddCommand(NewCmdTeardown(g, nil)) })
 }
 
 // teardownOptions are teardown's flags.
@@ -22,7 +22,8 @@ type teardownOptions struct {
 	yes, dryRun, includeDataset bool
 }
 
-func newTeardownCmd(g *Factory) *cobra.Command {
+// NewCmdTeardown builds teardown; runF, when not nil, replaces the run (see NewCmdSetup).
+func NewCmdTeardown(g *Factory, runF func(context.Context, *teardownOptions) error) *cobra.Command {
 	o := &teardownOptions{}
 	cmd := &cobra.Command{
 		Use:   "teardown",
@@ -40,7 +41,12 @@ It asks before deleting; without a terminal pass --yes. --dry-run only lists wha
 		Example: `  cioaep teardown --dry-run
   cioaep teardown --yes --include-dataset`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runTeardown(cmd.Context(), g, o) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
+			return runTeardown(cmd.Context(), g, o)
+		},
 	}
 	f := cmd.Flags()
 	f.BoolVar(&o.yes, "yes", false, "delete without asking")
