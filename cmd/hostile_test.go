@@ -111,6 +111,7 @@ func TestSavedHostileResultRefused(t *testing.T) {
 // TestLocalServeLoopbackOnly: the local platform gives a token to any credentials, so local serve
 // refuses to listen anywhere but on loopback.
 func TestLocalServeLoopbackOnly(t *testing.T) {
+	t.Parallel()
 	for _, addr := range []string{"0.0.0.0:0", ":0", "[::]:0", "192.0.2.1:8790"} {
 		code, _, errOut := localRun(context.Background(), "local", "serve", "--addr", addr, "--data", t.TempDir())
 		if code != ExitUsage || !strings.Contains(errOut, "loopback only") {

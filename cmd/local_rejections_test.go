@@ -13,6 +13,7 @@ import (
 // --failed` beside the records that failed, with the status, the reason and the start of the request,
 // sanitised for the terminal; --json marks them rejected.
 func TestLocalEventsFailedListsRejections(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	base, _, stop := localServeInProcess(t, dir)
 	d := localtest.NewDataflow(t, base, "prod")

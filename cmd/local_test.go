@@ -69,6 +69,7 @@ func localRun(ctx context.Context, args ...string) (int, string, string) {
 // TestLocalServeAndEvents runs the server, ingests a good and a broken event, and lists them the ways
 // `local events` offers, including --follow while the server runs.
 func TestLocalServeAndEvents(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	base, stderr, stop := localServeInProcess(t, dir)
 	d := localtest.NewDataflow(t, base, "prod")

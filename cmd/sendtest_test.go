@@ -331,6 +331,7 @@ func TestSendTestUsage(t *testing.T) {
 }
 
 func TestLookupSample(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"email.sent":    "email.sent",
 		"EMAIL.Sent":    "email.sent",

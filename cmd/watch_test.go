@@ -68,6 +68,7 @@ func TestWatchJSONOnce(t *testing.T) {
 
 // Flags reach the options as given, and --quiet-after must be positive (cli/cli style: runF sees opts).
 func TestNewCmdWatchFlags(t *testing.T) {
+	t.Parallel()
 	var got *watchOptions
 	cmd := NewCmdWatch(&Factory{IO: &IOStreams{}}, func(_ context.Context, o *watchOptions) error { got = o; return nil })
 	cmd.SetArgs([]string{"--interval", "20s", "--quiet-after", "5m", "--once"})

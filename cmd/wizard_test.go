@@ -91,6 +91,7 @@ func TestWizardAccessibleAgainstPlatform(t *testing.T) {
 
 // TestLoadSampleEvent checks the messages the events step shows for a file the user picked.
 func TestLoadSampleEvent(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	write := func(name, body string) string {
 		p := filepath.Join(dir, name)

@@ -6,6 +6,7 @@ import (
 )
 
 func TestNormalizeOrgID(t *testing.T) {
+	t.Parallel()
 	const want = "0123456789ABCDEF01234567@AdobeOrg"
 	for _, in := range []string{want, " " + want + "\n", "0123456789abcdef01234567@AdobeOrg", "0123456789ABCDEF01234567@adobeorg"} {
 		got, err := NormalizeOrgID(in)
@@ -34,6 +35,7 @@ func TestNormalizeOrgID(t *testing.T) {
 }
 
 func TestNormalizeScopes(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"openid,AdobeID":                                    "openid,AdobeID",
 		"openid, AdobeID, read_organizations":               "openid,AdobeID,read_organizations",
@@ -61,6 +63,7 @@ func TestNormalizeScopes(t *testing.T) {
 }
 
 func TestNormalizeClientID(t *testing.T) {
+	t.Parallel()
 	if got, err := NormalizeClientID(" 0123abcd \n"); err != nil || got != "0123abcd" {
 		t.Errorf("NormalizeClientID = %q, %v", got, err)
 	}
@@ -72,6 +75,7 @@ func TestNormalizeClientID(t *testing.T) {
 }
 
 func TestCheckClientSecret(t *testing.T) {
+	t.Parallel()
 	if err := CheckClientSecret("p8e-abc_DEF-123"); err != nil {
 		t.Error(err)
 	}
@@ -83,6 +87,7 @@ func TestCheckClientSecret(t *testing.T) {
 }
 
 func TestCheckProfileName(t *testing.T) {
+	t.Parallel()
 	for _, ok := range []string{"default", "work-2", "a.b_c", "X"} {
 		if err := CheckProfileName(ok); err != nil {
 			t.Errorf("CheckProfileName(%q) = %v", ok, err)

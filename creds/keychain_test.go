@@ -15,6 +15,7 @@ import (
 // login keyring locked (Secret Service Lock call, no display for the unlock prompt), and with no login
 // keyring at all. A locked keychain is Locked, not "no keychain": unlocking it is the way on.
 func TestClassifyGoKeyringErrors(t *testing.T) {
+	t.Parallel()
 	for msg, want := range map[string]struct {
 		status KeychainStatus
 		cause  string
