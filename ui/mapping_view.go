@@ -262,7 +262,7 @@ func (s *mappingStep) tableView(w, h int, lay tableLayout) string {
 	}
 
 	cw := lay.cw
-	heading := "   " + pad(cutEnd("Target", cw[colTarget]), cw[colTarget]) + "   " + pad(cutEnd("Source", cw[colSource]), cw[colSource])
+	heading := "    " + pad(cutEnd("Target", cw[colTarget]), cw[colTarget]) + "   " + pad(cutEnd("Source", cw[colSource]), cw[colSource])
 	if lay.showValue {
 		heading += "  " + cutEnd("Sample value", cw[colValue])
 	}
@@ -279,7 +279,7 @@ func (s *mappingStep) tableView(w, h int, lay tableLayout) string {
 		if c.srcPath {
 			src = cutMiddle(c.source, cw[colSource])
 		}
-		line := mark + star + pad(cutMiddle(c.target, cw[colTarget]), cw[colTarget]) + " ← " + c.srcStyle.Render(pad(src, cw[colSource]))
+		line := mark + star + " " + pad(cutMiddle(c.target, cw[colTarget]), cw[colTarget]) + " ← " + c.srcStyle.Render(pad(src, cw[colSource]))
 		if lay.showValue {
 			line += "  " + c.valStyle.Render(pad(cutEnd(c.value, cw[colValue]), cw[colValue]))
 		}
@@ -327,8 +327,8 @@ func (s *mappingStep) layout(w int) tableLayout {
 			need[col] = max(need[col], cw)
 		}
 	}
-	// mark (2), star (1), target, " ← ", source, [two blanks, value,] a blank and the verdict (1)
-	fixed := 2 + 1 + 3 + 2
+	// mark (2), star and a blank (2), target, " ← ", source, [two blanks, value,] a blank and the verdict (1)
+	fixed := 2 + 2 + 3 + 2
 	if lay.showValue {
 		fixed += 2
 		need[colValue] = max(need[colValue], lipgloss.Width("Sample value"))
