@@ -442,14 +442,7 @@ var menuScenarios = []menuScenario{
 		d.wait("already writes to that dataset")
 	}},
 	{name: "move_review", drive: func(_ *testing.T, _ *menuWorld, d *menuDriver) {
-		d.wait("What would you like to do?")
-		d.typ("4")
-		d.wait("Move to")
-		d.key(tea.KeyRight)
-		d.key(tea.KeyDown)
-		d.wait("New dataset on this dataflow's schema")
-		d.key(tea.KeyEnter)
-		d.wait("partial ingestion")
+		reviewMoveToNewDataset(d)
 	}, check: func(t *testing.T, w *menuWorld, m *menuModel, view string) {
 		// Enter in the name field reviews the move, as setup's Review does; nothing is made yet.
 		if df, _ := w.current(t); df.ID != m.page.(*movePage).old.ID {
@@ -465,14 +458,7 @@ var menuScenarios = []menuScenario{
 		}
 	}},
 	{name: "move_done", drive: func(_ *testing.T, _ *menuWorld, d *menuDriver) {
-		d.wait("What would you like to do?")
-		d.typ("4")
-		d.wait("Move to")
-		d.key(tea.KeyRight)
-		d.key(tea.KeyDown)
-		d.wait("New dataset on this dataflow's schema")
-		d.key(tea.KeyEnter)
-		d.wait("partial ingestion") // the move's Review, loaded
+		reviewMoveToNewDataset(d)
 		d.key(tea.KeyEnter)
 		d.wait("Retire the old dataflow now?")
 	}, check: func(t *testing.T, w *menuWorld, m *menuModel, _ string) {
@@ -488,13 +474,7 @@ var menuScenarios = []menuScenario{
 	{name: "move_webhook", setup: func(t *testing.T, w *menuWorld) {
 		w.manageWebhook(t, w.setUp(t).WebhookURL)
 	}, drive: func(_ *testing.T, _ *menuWorld, d *menuDriver) {
-		d.wait("What would you like to do?")
-		d.typ("4")
-		d.wait("Move to")
-		d.key(tea.KeyRight)
-		d.key(tea.KeyDown)
-		d.key(tea.KeyEnter)
-		d.wait("partial ingestion") // the move's Review, loaded
+		reviewMoveToNewDataset(d)
 		d.key(tea.KeyEnter)
 		d.wait("now posts to the new URL")
 	}, check: func(t *testing.T, w *menuWorld, m *menuModel, view string) {
@@ -511,13 +491,7 @@ var menuScenarios = []menuScenario{
 		w.setUp(t)
 		w.manageWebhook(t, "")
 	}, drive: func(_ *testing.T, _ *menuWorld, d *menuDriver) {
-		d.wait("What would you like to do?")
-		d.typ("4")
-		d.wait("Move to")
-		d.key(tea.KeyRight)
-		d.key(tea.KeyDown)
-		d.key(tea.KeyEnter)
-		d.wait("partial ingestion") // the move's Review, loaded
+		reviewMoveToNewDataset(d)
 		d.key(tea.KeyEnter)
 		d.wait("changed nothing there")
 	}, check: func(t *testing.T, w *menuWorld, _ *menuModel, view string) {
@@ -529,13 +503,7 @@ var menuScenarios = []menuScenario{
 		}
 	}},
 	{name: "move_retired", drive: func(_ *testing.T, _ *menuWorld, d *menuDriver) {
-		d.wait("What would you like to do?")
-		d.typ("4")
-		d.wait("Move to")
-		d.key(tea.KeyRight)
-		d.key(tea.KeyDown)
-		d.key(tea.KeyEnter)
-		d.wait("partial ingestion") // the move's Review, loaded
+		reviewMoveToNewDataset(d)
 		d.key(tea.KeyEnter)
 		d.wait("Retire the old dataflow now?")
 		d.typ("y")
@@ -924,4 +892,16 @@ func TestMenuMonitor(t *testing.T) {
 	d.key(tea.KeyEsc)
 	d.wait("What would you like to do?")
 	d.final()
+}
+
+// reviewMoveToNewDataset drives the menu to the Review of a move to a new dataset on the dataflow's schema.
+func reviewMoveToNewDataset(d *menuDriver) {
+	d.wait("What would you like to do?")
+	d.typ("4")
+	d.wait("Move to")
+	d.key(tea.KeyRight)
+	d.key(tea.KeyDown)
+	d.wait("New dataset on this dataflow's schema")
+	d.key(tea.KeyEnter)
+	d.wait("partial ingestion") // the move's Review, loaded
 }
