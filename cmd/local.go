@@ -27,7 +27,7 @@ func init() {
 // localDefaultAddr is where `local serve` listens and where `cioaep --local` looks for a running one.
 const localDefaultAddr = "127.0.0.1:8790"
 
-// EnvLocalAddr moves the address --local uses (a `local serve --addr` elsewhere, or 127.0.0.1:0 for a
+// EnvLocalAddr moves the address --local uses and `local serve` listens on (127.0.0.1:0 gives --local a
 // private platform on a free port).
 const EnvLocalAddr = "CIOAEP_LOCAL_ADDR"
 
@@ -72,7 +72,8 @@ func NewCmdLocalServe(g *Factory, runF func(context.Context, *localServeOptions)
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&o.addr, "addr", localDefaultAddr, "`host:port` to listen on (port 0 picks a free one)")
+	// Where --local looks for a running platform is where serve listens, so CIOAEP_LOCAL_ADDR moves both.
+	f.StringVar(&o.addr, "addr", firstOf(g.LocalAddr, localDefaultAddr), "`host:port` to listen on (port 0 picks a free one; default "+EnvLocalAddr+", else "+localDefaultAddr+")")
 	f.StringVar(&o.dataDir, "data", g.LocalDataDir(), "`directory` holding the platform's SQLite file")
 	f.BoolVar(&o.requireSignature, "require-signature", false, "refuse inlet events without a valid Customer.io X-CIO-Signature")
 	f.StringVar(&o.signingKeyEnv, "signing-key-env", "CIOAEP_SIGNING_KEY", "environment `variable` holding the Customer.io signing key")

@@ -108,3 +108,22 @@ func TestNewCmdFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestLocalServeListensWhereLocalLooks: CIOAEP_LOCAL_ADDR (the Factory's LocalAddr) moves local serve's
+// default address too, so `local serve` and `cioaep --local` meet without --addr.
+func TestLocalServeListensWhereLocalLooks(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ localAddr, want string }{{"", localDefaultAddr}, {"127.0.0.1:8899", "127.0.0.1:8899"}} {
+		f := &Factory{IO: &IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: io.Discard}, LocalAddr: tc.localAddr,
+			Paths: creds.Paths{ConfigFile: "/config/cioaep/config.json", StateRoot: "/state/cioaep", DataDir: "/data/cioaep"}}
+		var got any
+		c := NewCmdLocalServe(f, capture[localServeOptions](&got))
+		c.SetArgs(nil)
+		if err := c.Execute(); err != nil {
+			t.Fatal(err)
+		}
+		if addr := got.(*localServeOptions).addr; addr != tc.want {
+			t.Errorf("LocalAddr %q: local serve listens on %q, want %q", tc.localAddr, addr, tc.want)
+		}
+	}
+}

@@ -108,8 +108,9 @@ func (a *accessible) yes(prompt string, def bool) (bool, error) {
 
 func (a *accessible) welcome() error {
 	a.heading(1, "Welcome")
-	a.say("You will check credentials, pick a sandbox, the Customer.io events, the dataset, the field mapping,")
-	a.say("then cioaep creates the dataflow and prints the webhook URL to paste into Customer.io.")
+	// One line: a screen reader reads a line break as the end of a sentence.
+	a.say("You will check credentials, pick a sandbox, the Customer.io events, the dataset, the field mapping, " +
+		"then cioaep creates the dataflow and prints the webhook URL to paste into Customer.io.")
 	if err := a.resume(); err != nil {
 		return err
 	}
